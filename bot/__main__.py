@@ -1,0 +1,148 @@
+"""python -m bot [run | serve | socket | console | check | report]: run or inspect Commissioning Guide."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.logs import setup_logging
+from bot.settings import Settings, SettingsError
+from knowledge.loader import KnowledgeError
+
+logger = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="mode")
+    sub.add_parser(
+        "run", help="console with no Slack tokens set, Socket Mode with SLACK_APP_TOKEN, else HTTP"
+    )
+    serve = sub.add_parser("serve", help="HTTP mode: Slack posts to /slack/events")
+    serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT or 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
+    sub.add_parser("socket", help="Socket Mode: no public URL needed (needs SLACK_APP_TOKEN)")
+    sub.add_parser("console", help="no Slack at all: type commands and questions in the terminal")
+    sub.add_parser("check", help="validate the knowledge base and app.yaml")
+    sub.add_parser("report", help="unanswered questions and feedback, for content owners")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    mode = args.mode or "run"
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    if mode == "run":
+        mode = "socket" if settings.slack_app_token else "serve" if settings.has_slack else "console"
+    # The console's screen is the conversation: only warnings go beside it unless LOG_LEVEL asks for more.
+    quiet = mode in ("console", "check", "report") and not os.environ.get("LOG_LEVEL")
+    setup_logging("WARNING" if quiet else settings.log_level, settings.log_format)
+    try:
+        if mode == "check":
+            return _check(settings)
+        return asyncio.run(_run(mode, settings, args))
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KnowledgeError as exc:
+        print(f"The knowledge base has problems; fix them and start again:\n{exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+def _check(settings: Settings) -> int:
+    from bot.manifest import check_manifest
+    from knowledge.loader import load_knowledge
+
+    problems: list[str] = []
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+        print(f"knowledge: {len(kb.entries)} entries and {len(kb.checklists)} checklists, all valid")
+    except KnowledgeError as exc:
+        problems.extend(exc.problems)
+    manifest = check_manifest()
+    if not manifest:
+        print("app.yaml: valid Slack manifest; every command has a handler and every handler is declared")
+    problems.extend(manifest)
+    for problem in problems:
+        print(f"problem: {problem}")
+    return 1 if problems else 0
+
+
+async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import build_deps
+
+    deps = await build_deps(settings)
+    try:
+        if mode == "console":
+            from bot.console import run_console
+
+            return await run_console(deps)
+        if mode == "report":
+            from bot.report import print_report
+
+            await print_report(deps.store)
+            return 0
+        if mode == "serve":
+            settings.require_http()
+            await _serve(deps, args.host, args.port or settings.port)
+        elif mode == "socket":
+            settings.require_socket()
+            await _socket(deps)
+        return 0
+    finally:
+        await deps.store.close()
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _serve(deps: object, host: str, port: int) -> None:
+    from aiohttp import web
+
+    from bot.app import create_app
+    from bot.web import EVENTS_PATH, create_web_app
+    from handlers.context import Deps
+
+    assert isinstance(deps, Deps)
+    runner = web.AppRunner(create_web_app(create_app(deps), deps), access_log=None, shutdown_timeout=10)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    logger.info("HTTP mode: listening on %s:%d, Slack posts to %s", host, port, EVENTS_PATH)
+    await _until_stopped()
+    logger.info("stopping: finishing requests in flight")
+    await runner.cleanup()
+
+
+async def _socket(deps: object) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from bot.app import create_app
+    from handlers.context import Deps
+
+    assert isinstance(deps, Deps)
+    handler = AsyncSocketModeHandler(create_app(deps), deps.settings.slack_app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    logger.info("Socket Mode: connected")
+    await _until_stopped()
+    logger.info("stopping")
+    await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

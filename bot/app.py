@@ -1,0 +1,74 @@
+"""create_app(): one AsyncApp with every listener, used alike by HTTP, Socket Mode and the console."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.error import BoltError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers import register_all
+from handlers.blocks import notice
+from handlers.context import DEPS_KEY, Deps
+
+logger = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on my side and I could not finish that. Please try again in a minute."
+
+
+def make_client(token: str | None, base_url: str) -> AsyncWebClient:
+    """A Web API client honouring SLACK_API_URL, retrying 429s after Slack's Retry-After."""
+    client = AsyncWebClient(token=token, base_url=base_url)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+def create_app(
+    deps: Deps,
+    *,
+    token: str | None = None,
+    signing_secret: str | None = None,
+    process_before_response: bool = False,
+) -> AsyncApp:
+    """Build the app.
+
+    Args:
+        deps: settings, knowledge and storage shared by every listener.
+        token, signing_secret: default to the settings' (the console passes its own).
+        process_before_response: finish each listener before answering the request (the console uses
+            it so that a reply is printed before the next prompt).
+    """
+    settings = deps.settings
+    app = AsyncApp(
+        client=make_client(token or settings.slack_bot_token, settings.slack_api_url),
+        signing_secret=signing_secret or settings.slack_signing_secret,
+        process_before_response=process_before_response,
+        logger=logging.getLogger("slack_bolt"),
+    )
+
+    async def inject_deps(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+        context[DEPS_KEY] = deps
+        await next()
+
+    app.use(inject_deps)
+    register_all(app)
+    app.error(handle_error)
+    return app
+
+
+async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:
+    """The one error handler: log it for operators; tell the person, in words, if we can reach them."""
+    kind = body.get("type") or body.get("command") or "request"
+    if isinstance(error, BoltError):
+        logger.warning("bolt could not handle a %s: %s", kind, error)
+    else:
+        logger.exception("failed handling a %s", kind, exc_info=error)
+    if respond is not None and body.get("response_url"):
+        try:
+            await respond(response_type="ephemeral", replace_original=False, **notice(SORRY).as_kwargs())
+        except Exception:  # the person cannot be told; the failure is already logged
+            logger.warning("could not tell the user about the failure")

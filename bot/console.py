@@ -1,0 +1,236 @@
+"""The console: the real app and handlers, with a local stand-in for Slack, in your terminal.
+
+Each line you type becomes the request Slack would send: `/principle 9` a signed slash command, any
+other text a direct message to the app, `!3` a press of button 3, `reply <text>` a reply in the
+latest thread. What the app sends back to "Slack" is printed as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import secrets
+import sys
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot import payloads
+from bot.app import create_app
+from bot.fakeslack import TEAM_ID, Call, FakeSlack
+from bot.textview import Button, render
+from handlers.context import Deps
+
+CHANNEL = "C0CONSOLE"
+DM = "D0CONSOLE"
+USER = "U0CONSOLE"
+HELP = """Type a slash command (/principle 9, /commissioning help), a question in your own words,
+!N to press button [N], reply <text> to answer in the latest thread, or quit. Ctrl-D also quits."""
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A message on screen whose buttons can be pressed."""
+
+    channel: str
+    ts: str
+    response_key: str
+    ephemeral: bool
+    message: dict[str, Any]
+
+
+class Console:
+    def __init__(self, deps: Deps, out: TextIO = sys.stdout) -> None:
+        self.deps = deps
+        self.out = out
+        self.fake = FakeSlack()
+        self.secret = secrets.token_hex(16)
+        self.buttons: list[tuple[Button, _Shown]] = []
+        self.last_thread: tuple[str, str] | None = None
+        self._keys = 0
+
+    async def __aenter__(self) -> Console:
+        await self.fake.start()
+        self.fake.on_call = self._show_call
+        settings = dataclasses.replace(
+            self.deps.settings,
+            slack_api_url=self.fake.api_url,
+            slack_bot_token="xoxb-console-0000",
+            slack_signing_secret=self.secret,
+        )
+        self.app = create_app(dataclasses.replace(self.deps, settings=settings), process_before_response=True)
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.fake.stop()
+
+    def _key(self) -> str:
+        self._keys += 1
+        return f"console-{self._keys}"
+
+    async def handle(self, line: str) -> bool:
+        """Act on one line of input; False when the person asked to quit."""
+        line = line.strip()
+        if not line:
+            return True
+        if line.lower() in ("quit", "exit", ":q"):
+            return False
+        if line.lower() in (":help", "!help", "!"):
+            self._print(HELP)
+        elif line.startswith("/"):
+            await self._command(line)
+        elif line.startswith("!"):
+            await self._press(line[1:].strip())
+        elif line.lower().startswith("reply "):
+            await self._reply(line[6:].strip())
+        else:
+            await self._message(line)
+        return True
+
+    async def _dispatch(self, body: str, content_type: str) -> tuple[int, str]:
+        headers: dict[str, str | Sequence[str]] = dict(
+            payloads.signed_headers(self.secret, body, content_type)
+        )
+        response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        return response.status, response.body
+
+    async def _command(self, line: str) -> None:
+        command, _, text = line.partition(" ")
+        key = self._key()
+        body = payloads.slash_command(
+            command,
+            text,
+            team_id=TEAM_ID,
+            channel_id=CHANNEL,
+            user_id=USER,
+            response_url=self.fake.response_url(key),
+            channel_name="console",
+            user_name="you",
+        )
+        status, reply = await self._dispatch(body, payloads.FORM)
+        if status == 404:
+            self._print(f"{command} is not one of my commands. Type /commissioning help to see them.")
+        elif reply:
+            self._show(
+                json.loads(reply), _Shown(CHANNEL, self.fake.next_ts(), key, True, {}), "only visible to you"
+            )
+
+    async def _message(self, text: str, *, thread_ts: str | None = None, channel: str = DM) -> None:
+        ts = self.fake.next_ts()
+        event = payloads.message_event(
+            text,
+            channel=channel,
+            user=USER,
+            ts=ts,
+            team_id=TEAM_ID,
+            channel_type="im" if channel == DM else "channel",
+            thread_ts=thread_ts,
+        )
+        await self._dispatch(payloads.event_callback(event, team_id=TEAM_ID), payloads.JSON)
+
+    async def _reply(self, text: str) -> None:
+        if self.last_thread is None:
+            self._print("There is no thread to reply in yet.")
+            return
+        channel, thread_ts = self.last_thread
+        await self._message(text, thread_ts=thread_ts, channel=channel)
+
+    async def _press(self, number: str) -> None:
+        if not number.isdigit() or not 1 <= int(number) <= len(self.buttons):
+            self._print(f"There is no button [{number}]. Buttons are numbered in square brackets, e.g. !1.")
+            return
+        button, shown = self.buttons[int(number) - 1]
+        body = payloads.block_actions(
+            action_id=button.action_id,
+            value=button.value,
+            block_id=button.block_id,
+            label=button.label,
+            team_id=TEAM_ID,
+            user_id=USER,
+            channel_id=shown.channel,
+            message_ts=shown.ts,
+            response_url=self.fake.response_url(shown.response_key),
+            is_ephemeral=shown.ephemeral,
+            message=shown.message or None,
+        )
+        await self._dispatch(body, payloads.FORM)
+
+    def _show_call(self, call: Call) -> None:
+        if call.kind == "response":
+            p = call.payload
+            if p.get("delete_original") in (True, "true"):
+                self._print("(the private message above was removed)")
+                return
+            where = "in #console" if p.get("response_type") == "in_channel" else "only visible to you"
+            if p.get("replace_original") in (True, "true"):
+                where += ", replacing the message above"
+            self._show(
+                p,
+                _Shown(CHANNEL, self.fake.next_ts(), call.method, p.get("response_type") != "in_channel", p),
+                where,
+            )
+        elif call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and call.result.get(
+            "ok"
+        ):
+            p = dict(call.payload)
+            channel = str(p.get("channel", ""))
+            ts = str(call.result.get("ts") or call.result.get("message_ts") or "")
+            thread = p.get("thread_ts")
+            where = "direct message" if channel.startswith("D") else "in #console"
+            if thread:
+                where += ", in the thread"
+                self.last_thread = (channel, str(thread))
+            if call.method == "chat.update":
+                where = "message updated"
+            if call.method == "chat.postEphemeral":
+                where = "only visible to you"
+            message = {"type": "message", "ts": ts, "text": p.get("text", ""), "blocks": p.get("blocks", [])}
+            self._show(
+                p, _Shown(channel, ts, self._key(), call.method == "chat.postEphemeral", message), where
+            )
+        elif call.method == "files.completeUploadExternal":
+            titles = ", ".join(str(f.get("title")) for f in call.payload.get("files") or [])
+            self._print(f"[file posted in the thread: {titles}]")
+        elif not call.result.get("ok", True) and call.method != "auth.test":
+            self._print(f"(Slack answered {call.method} with {call.result.get('error')})")
+
+    def _show(self, payload: dict[str, Any], shown: _Shown, where: str) -> None:
+        lines, buttons = render(payload)
+        self._print(f"┌ Commissioning Guide ({where})")
+        for line in lines:
+            self._print(f"│ {line}")
+        if buttons:
+            labels = []
+            for button in buttons:
+                self.buttons.append((button, shown))
+                labels.append(f"[{len(self.buttons)}] {button.label}")
+            self._print("│ " + "   ".join(labels))
+        self._print("└")
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+async def _stdin_lines(interactive: bool) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            print("you> ", end="", flush=True)
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        yield line
+
+
+async def run_console(deps: Deps) -> int:
+    interactive = sys.stdin.isatty()
+    async with Console(deps) as console:
+        if interactive:
+            print("Commissioning Guide console: the real app, no Slack needed.\n" + HELP + "\n")
+        async for line in _stdin_lines(interactive):
+            if not await console.handle(line):
+                break
+    return 0

@@ -1,0 +1,230 @@
+"""A local stand-in for the Slack Web API and response_url, recording what the app sends.
+
+The console runs the real app against it (so no Slack is needed), and the tests assert on what it
+recorded. It speaks Slack's wire formats: form or JSON bodies, bearer tokens, {"ok": ...} replies,
+Slack's error codes, and 429 with Retry-After when told to rate-limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+TEAM_ID = "T0CONSOLE"
+BOT_USER_ID = "U0GUIDEBOT"
+BOT_ID = "B0GUIDEBOT"
+
+
+@dataclass
+class Call:
+    """One request the app made: a Web API method, or a post to a response_url."""
+
+    kind: str  # "api" or "response"
+    method: str  # e.g. "chat.postMessage"; for responses, the response_url key
+    payload: dict[str, Any]
+    token: str | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """Everything a person could read in the message: fallback text and all block text."""
+        parts = [str(self.payload.get("text") or "")]
+        parts.extend(_block_text(self.payload.get("blocks")))
+        return "\n".join(p for p in parts if p)
+
+
+def _block_text(blocks: Any) -> list[str]:
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            return [blocks]
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                if isinstance(value, (dict, list)):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks or [])
+    return found
+
+
+@dataclass
+class FakeSlack:
+    """Serve with `await fake.start()`; `api_url` and `response_url(key)` point at it."""
+
+    host: str = "127.0.0.1"
+    calls: list[Call] = field(default_factory=list)
+    # method -> Slack error code to return instead of ok (e.g. "not_in_channel").
+    errors: dict[str, str] = field(default_factory=dict)
+    # method -> how many more times to answer 429 Too Many Requests.
+    rate_limits: dict[str, int] = field(default_factory=dict)
+    on_call: Callable[[Call], None] | None = None
+    _runner: web.AppRunner | None = None
+    _port: int = 0
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
+    _changed: asyncio.Event | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self._port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"{self.base_url}/response/{key}"
+
+    def next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application(client_max_size=10 * 1024 * 1024)
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, port)
+        await site.start()
+        self._port = int(self._runner.addresses[0][1])
+        self._changed = asyncio.Event()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _record(self, call: Call, *, notify: bool = True) -> None:
+        self.calls.append(call)
+        if notify and self.on_call is not None:
+            self.on_call(call)
+        if self._changed is not None:
+            self._changed.set()
+
+    async def wait_for(
+        self, predicate: Callable[[Call], bool], *, within: float = 5.0, count: int = 1
+    ) -> list[Call]:
+        """Wait until `count` recorded calls match `predicate`; raise TimeoutError saying what arrived."""
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            matched = [c for c in self.calls if predicate(c)]
+            if len(matched) >= count:
+                return matched
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                seen = [f"{c.kind}:{c.method}" for c in self.calls]
+                raise TimeoutError(
+                    f"expected {count} matching call(s), got {len(matched)}; calls seen: {seen}"
+                )
+            assert self._changed is not None
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 0.2))
+
+    def api_calls(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.kind == "api" and c.method == method]
+
+    def responses(self) -> list[Call]:
+        return [c for c in self.calls if c.kind == "response"]
+
+    async def _payload(self, request: web.Request) -> dict[str, Any]:
+        raw = await request.text()
+        if request.content_type == "application/json":
+            data = json.loads(raw or "{}")
+            return data if isinstance(data, dict) else {}
+        data = dict(parse_qsl(raw, keep_blank_values=True))
+        for key in ("blocks", "attachments", "files"):
+            if isinstance(data.get(key), str):
+                with contextlib.suppress(ValueError):
+                    data[key] = json.loads(data[key])
+        return data
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        payload = await self._payload(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else payload.get("token")
+        if self.rate_limits.get(method, 0) > 0:
+            self.rate_limits[method] -= 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
+        call = Call("api", method, payload, token)
+        self._record(call, notify=False)
+        if not token:
+            return web.json_response({"ok": False, "error": "not_authed"})
+        if method in self.errors:
+            call.result = {"ok": False, "error": self.errors[method]}
+        else:
+            call.result = self._reply(method, payload)
+        if self.on_call is not None:
+            self.on_call(call)
+        return web.json_response(call.result)
+
+    def _reply(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        channel = payload.get("channel", "")
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://console.example/",
+                "team": "Console",
+                "user": "commissioning_guide",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            ts = self.next_ts()
+            message = {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "ts": ts,
+                "text": payload.get("text", ""),
+            }
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self.next_ts()}
+        if method == "chat.update":
+            return {"ok": True, "channel": channel, "ts": payload.get("ts"), "text": payload.get("text", "")}
+        if method == "chat.getPermalink":
+            ts = str(payload.get("message_ts", "")).replace(".", "")
+            return {
+                "ok": True,
+                "channel": channel,
+                "permalink": f"https://console.example/archives/{channel}/p{ts}",
+            }
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = payload.get("files") or []
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+        return {"ok": True}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.files[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK - uploaded")
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self._record(Call("response", request.match_info["key"], await self._payload(request)))
+        return web.Response(text="ok")

@@ -1,0 +1,151 @@
+"""Settings read once from the environment; a bad value fails fast naming the variable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///commissioning-guide.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class SettingsError(ValueError):
+    """A variable is missing or malformed; the message names it and says what to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    knowledge_dir: Path | None = None
+    port: int = 3000
+    log_level: str = "INFO"
+    log_format: str = "text"
+    admin_user_ids: frozenset[str] = field(default_factory=frozenset)
+    checklist_expiry_days: float = 7.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        if not api_url.startswith(("http://", "https://")):
+            raise SettingsError(
+                f"SLACK_API_URL must be an http(s) URL such as {DEFAULT_SLACK_API_URL}, not {api_url!r}"
+            )
+        if not api_url.endswith("/"):
+            api_url += "/"  # slack_sdk joins method names onto it
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token and not bot_token.startswith("xoxb-"):
+            raise SettingsError(
+                "SLACK_BOT_TOKEN must be a bot token starting with xoxb- (OAuth & Permissions page)"
+            )
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token and not app_token.startswith("xapp-"):
+            raise SettingsError(
+                "SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information page)"
+            )
+
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+        log_format = (get("LOG_FORMAT") or "text").lower()
+        if log_format not in ("text", "json"):
+            raise SettingsError(f"LOG_FORMAT must be text or json, not {log_format!r}")
+
+        knowledge = get("KNOWLEDGE_DIR")
+        if knowledge and not Path(knowledge).is_dir():
+            raise SettingsError(
+                f"KNOWLEDGE_DIR={knowledge!r} is not a folder; point it at a folder of YAML files"
+            )
+
+        return cls(
+            slack_bot_token=bot_token,
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=app_token,
+            slack_api_url=api_url,
+            database_url=normalise_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+            knowledge_dir=Path(knowledge) if knowledge else None,
+            port=_int(get("PORT"), "PORT", 3000, 1, 65535),
+            log_level=log_level,
+            log_format=log_format,
+            admin_user_ids=frozenset(
+                u for u in (get("ADMIN_USER_IDS") or "").replace(" ", ",").split(",") if u
+            ),
+            checklist_expiry_days=_float(get("CHECKLIST_EXPIRY_DAYS"), "CHECKLIST_EXPIRY_DAYS", 7.0),
+        )
+
+    @property
+    def has_slack(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    def require_http(self) -> None:
+        missing = [
+            n
+            for n, v in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+            )
+            if not v
+        ]
+        if missing:
+            raise SettingsError(
+                f"HTTP mode needs {' and '.join(missing)} set (from the Slack app's settings pages)"
+            )
+
+    def require_socket(self) -> None:
+        if not self.slack_bot_token:
+            raise SettingsError("Socket Mode needs SLACK_BOT_TOKEN set (xoxb-..., OAuth & Permissions page)")
+        if not self.slack_app_token:
+            raise SettingsError(
+                "Socket Mode needs SLACK_APP_TOKEN set (xapp-..., Basic Information > App-Level Tokens)"
+            )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual spellings and pick the async driver: postgres:// -> postgresql+asyncpg://."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise SettingsError(
+        f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, not {url.split(':', 1)[0]!r}"
+    )
+
+
+def _int(value: str | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {number}")
+    return number
+
+
+def _float(value: str | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {value!r}") from None
+    if number <= 0:
+        raise SettingsError(f"{name} must be more than 0, not {value}")
+    return number

@@ -1,0 +1,87 @@
+"""Block Kit as readable terminal text, for the console: what a person would see in Slack."""
+
+from __future__ import annotations
+
+import html
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Any
+
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)\|([^>]+)>")
+_BARE_LINK = re.compile(r"<((?:https?|mailto):[^>]+)>")
+_USER = re.compile(r"<@([A-Z0-9]+)>")
+_EMOJI = {
+    ":books:": "📚",
+    ":information_source:": "ℹ",
+    ":white_check_mark:": "✔",
+    ":thumbsup:": "👍",
+    ":thumbsdown:": "👎",
+    ":arrow_right:": "→",
+    ":warning:": "⚠",
+    ":clipboard:": "📋",
+}
+WIDTH = 100
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action_id: str
+    value: str
+    block_id: str
+
+
+def mrkdwn_to_text(text: str) -> str:
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
+    text = _BARE_LINK.sub(r"\1", text)
+    text = _USER.sub(lambda m: "@you" if m.group(1) == "U0CONSOLE" else f"@{m.group(1)}", text)
+    for code, symbol in _EMOJI.items():
+        text = text.replace(code, symbol)
+    text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
+    return html.unescape(text)
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    lines: list[str] = []
+    for line in text.split("\n"):
+        prefix = indent + ("> " if line.startswith(">") else "")
+        body = line[1:].lstrip() if line.startswith(">") else line
+        lines.extend(textwrap.wrap(body, WIDTH, initial_indent=prefix, subsequent_indent=prefix) or [prefix])
+    return lines
+
+
+def render(payload: dict[str, Any]) -> tuple[list[str], list[Button]]:
+    """Text lines for a message payload, and its buttons in order."""
+    blocks = payload.get("blocks") or []
+    if not blocks:
+        return _wrap(mrkdwn_to_text(str(payload.get("text") or ""))), []
+    lines: list[str] = []
+    buttons: list[Button] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            title = block["text"]["text"]
+            lines += [title.upper() if len(title) < 60 else title, "─" * min(len(title), WIDTH)]
+        elif kind == "section":
+            lines += _wrap(mrkdwn_to_text(block.get("text", {}).get("text", "")))
+            for field in block.get("fields") or []:
+                lines += _wrap(mrkdwn_to_text(field.get("text", "")), "  ")
+        elif kind == "context":
+            text = "  ".join(
+                mrkdwn_to_text(e.get("text", "")) for e in block.get("elements", []) if "text" in e
+            )
+            lines += _wrap(text, "   ")
+        elif kind == "divider":
+            lines.append("· " * 20)
+        elif kind == "actions":
+            for element in block.get("elements", []):
+                if element.get("type") == "button":
+                    label = mrkdwn_to_text(element["text"]["text"])
+                    buttons.append(
+                        Button(
+                            label, element["action_id"], element.get("value", ""), block.get("block_id", "")
+                        )
+                    )
+    return lines, buttons

@@ -1,0 +1,58 @@
+"""Answering a question in plain words: the best entry quoted with its source, or an honest decline."""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.blocks import Message, entry_card, escape, help_card, notice, truncate
+from handlers.catalog import commands
+from knowledge.base import KnowledgeBase
+from knowledge.model import MEMBER_NOUNS
+from knowledge.search import Answer
+from knowledge.text import fold, strip_chat_markup
+
+logger = logging.getLogger(__name__)
+
+HELP_WORDS = frozenset({"", "help", "?", "commands", "usage", "hi", "hello", "hey", "what can you do"})
+MAX_QUESTION = 4000  # longer text is cut before matching: no question needs more
+
+OUT_OF_SCOPE = "I can only answer from the East Midlands commissioning framework, and “{question}” is outside what it covers."
+WHAT_I_KNOW = (
+    "I can answer questions about the *ten commissioning principles* (`/principle`), the *National Occupational "
+    "Standards* for commissioning (`/nos`), the *national minimum standards* and the services they cover "
+    "(`/standards`), and facts about the framework (`/didyouknow`). Your question has been noted for the "
+    "people who maintain my content."
+)
+
+
+def find_answer(kb: KnowledgeBase, question: str) -> Answer:
+    """The answer to `question`; greetings and "help" count as an empty question (the help card)."""
+    text = strip_chat_markup(question[:MAX_QUESTION])
+    if fold(" ".join(text.split())).strip(" ?!.") in HELP_WORDS:
+        return Answer(empty=True)
+    return kb.searcher.answer(text)
+
+
+def render_answer(kb: KnowledgeBase, question: str, answer: Answer, *, private: bool) -> Message:
+    """The reply to a question. `private` replies get a Share in channel button."""
+    if answer.empty:
+        return help_card(commands())
+    if answer.best is not None:
+        return entry_card(
+            kb, [answer.best], feedback=True, alternatives=answer.alternatives, shareable=private
+        )
+    if answer.reference is not None:
+        kind = answer.reference.kind
+        count = len(kb.members(kind))
+        label = MEMBER_NOUNS[kind]
+        return notice(
+            f"There is no {label} {answer.reference.number}: there are {count}.",
+            detail=f"Ask for one of 1 to {count}, or see them all with `/{'principle' if kind == 'principle' else 'nos' if kind == 'nos_function' else 'standards'}`.",
+        )
+    shown = escape(truncate(" ".join(question.split()), 200))
+    return notice(OUT_OF_SCOPE.format(question=shown), detail=WHAT_I_KNOW)
+
+
+def should_record(answer: Answer) -> bool:
+    """A question nothing answered (not an empty one, nor a wrong number) is kept for content owners."""
+    return answer.declined and answer.reference is None and not answer.empty

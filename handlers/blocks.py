@@ -1,0 +1,269 @@
+"""Pure Block Kit builders: domain objects in, a message (blocks plus plain-text fallback) out.
+
+Built with slack_sdk's block models, which raise on Slack's limits (3000 characters in a section,
+75 in a button label, 255 in an action_id), so a message that would be rejected never leaves here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from knowledge.base import KnowledgeBase
+from knowledge.model import Entry
+
+# Action ids: shared by the builders here and the app.action(...) registrations.
+SHARE_ACTION = "share_card"
+SHOW_ACTION = "show_entry"
+HELPFUL_ACTION = "feedback_helpful"
+NOT_HELPFUL_ACTION = "feedback_not_helpful"
+
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+BUTTON_LIMIT = 75
+VALUE_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Message:
+    """What the app sends: `text` is the notification and screen-reader fallback for `blocks`."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+def escape(text: str) -> str:
+    """Escape text for mrkdwn so it shows as typed and cannot ping (<!channel>) or forge links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quote(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in escape(text).splitlines())
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _plain(text: str) -> str:
+    """A fallback's plain words: no mrkdwn markers."""
+    return re.sub(r"[*_]", "", text)
+
+
+def source_line(entry: Entry) -> str:
+    source = entry.source
+    page = f"“{escape(source.page)}”"
+    if source.url:
+        page = f"<{source.url}|{page}>"
+    where = f"{escape(source.framework)}, {page}"
+    if entry.section:
+        where += f" ({escape(entry.section)})"
+    if entry.background:
+        return f":information_source: Background, not from the framework pages. Source: {where}"
+    return f":books: Source: {where}"
+
+
+def _sections(markdown: str) -> list[Block]:
+    """Split long mrkdwn on line breaks into sections that each fit Slack's limit."""
+    blocks: list[Block] = []
+    chunk = ""
+    for line in markdown.split("\n"):
+        candidate = f"{chunk}\n{line}" if chunk else line
+        if len(candidate) > SECTION_LIMIT and chunk:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+            candidate = line
+        chunk = truncate(candidate, SECTION_LIMIT)
+    if chunk:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+    return blocks
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=truncate(label, BUTTON_LIMIT), emoji=True),
+        action_id=action_id,
+        value=value[:VALUE_LIMIT],
+        style=style,
+    )
+
+
+def _entry_body(kb: KnowledgeBase, entry: Entry) -> tuple[list[Block], list[str]]:
+    """Blocks quoting an entry, and its plain-text fallback lines."""
+    blocks: list[Block] = []
+    lines: list[str] = []
+    if entry.kind == "collection":
+        for intro in kb.intro_of(entry):
+            blocks.extend(_sections(quote(intro.text)))
+            lines.append(intro.text)
+            if intro.note:
+                blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"_{escape(intro.note)}_")]))
+                lines.append(intro.note)
+        members = kb.members_of(entry)
+        listing = "\n".join(f"*{m.number}.* {escape(m.text)}" for m in members)
+        blocks.extend(_sections(listing))
+        lines.extend(f"{m.number}. {m.text}" for m in members)
+        return blocks, lines
+    lead = _lead_in(kb, entry)
+    if lead is not None:
+        blocks.extend(_sections(quote(lead.text)))
+        lines.append(lead.text)
+    blocks.extend(_sections(quote(entry.text)))
+    lines.append(entry.text)
+    if entry.note:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"_{escape(entry.note)}_")]))
+        lines.append(entry.note)
+    return blocks, lines
+
+
+def _lead_in(kb: KnowledgeBase, entry: Entry) -> Entry | None:
+    """A list item too short to stand alone (a service name) is shown after the sentence that introduces it."""
+    if entry.kind != "service":
+        return None
+    collection = kb.collection_for(entry.kind)
+    intro = kb.intro_of(collection) if collection else []
+    return intro[-1] if intro else None
+
+
+def entry_card(
+    kb: KnowledgeBase,
+    entries: Sequence[Entry],
+    *,
+    heading: str | None = None,
+    shared_by: str | None = None,
+    shareable: bool = True,
+    feedback: bool = False,
+    alternatives: Sequence[Entry] = (),
+    thanks: str | None = None,
+) -> Message:
+    """A card quoting one or more entries with their sources.
+
+    Args:
+        heading: shown above the entries (e.g. "2 principles match “partnership”"); a lone entry's
+            title is the heading otherwise.
+        shared_by: the user id that shared the card into the channel.
+        shareable: add the "Share in channel" button (private replies only).
+        feedback: add "Did this help?" buttons (answers to questions).
+        alternatives: other entries that answer almost as well, offered as "Did you mean" buttons.
+        thanks: shown where the feedback buttons were, once someone has used them.
+    """
+    blocks: list[Block] = []
+    fallback: list[str] = []
+    title = heading or (entries[0].label if len(entries) == 1 else None)
+    if title:
+        blocks.append(HeaderBlock(text=PlainTextObject(text=truncate(title, HEADER_LIMIT))))
+        fallback.append(title)
+    sources: list[str] = []
+    for index, entry in enumerate(entries):
+        if len(entries) > 1:
+            if index:
+                blocks.append(DividerBlock())
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{escape(entry.label)}*")))
+            fallback.append(entry.label)
+        body, lines = _entry_body(kb, entry)
+        blocks.extend(body)
+        fallback.extend(lines)
+        line = source_line(entry)
+        if line not in sources:
+            sources.append(line)
+    for line in sources:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
+    fallback.append("Source: " + "; ".join(_source_plain(e) for e in _unique_sources(entries)))
+    if shared_by:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Shared by <@{shared_by}>")]))
+    if thanks:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=f":white_check_mark: {escape(thanks)}")])
+        )
+    if alternatives:
+        blocks.append(
+            ActionsBlock(
+                block_id="alternatives",
+                elements=[_button(f"Did you mean: {e.label}", SHOW_ACTION, e.id) for e in alternatives[:3]],
+            )
+        )
+    buttons: list[ButtonElement] = []
+    ids = ",".join(e.id for e in entries)
+    if feedback:
+        buttons.append(_button(":thumbsup: Helpful", HELPFUL_ACTION, ids))
+        buttons.append(_button(":thumbsdown: Not helpful", NOT_HELPFUL_ACTION, ids))
+    if shareable:
+        buttons.append(_button("Share in channel", SHARE_ACTION, ids, style="primary"))
+    if buttons:
+        blocks.append(ActionsBlock(block_id="card_actions", elements=buttons))
+    return Message(text=truncate("\n".join(fallback), 4000), blocks=[b.to_dict() for b in blocks])
+
+
+def _unique_sources(entries: Sequence[Entry]) -> list[Entry]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for entry in entries:
+        key = (entry.source.framework, entry.source.page)
+        if key not in seen:
+            seen.add(key)
+            unique.append(entry)
+    return unique
+
+
+def _source_plain(entry: Entry) -> str:
+    label = f"{entry.source.framework}, “{entry.source.page}”"
+    return f"background: {label}" if entry.background else label
+
+
+def notice(text: str, *, detail: str | None = None) -> Message:
+    """A short plain reply: what happened and what to do next."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)))]
+    if detail:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(detail, SECTION_LIMIT))]))
+    return Message(
+        text=_plain(text if not detail else f"{text}\n{detail}"), blocks=[b.to_dict() for b in blocks]
+    )
+
+
+def help_card(commands: Sequence[tuple[str, str, str]], *, intro: str | None = None) -> Message:
+    """The one-screen help: `commands` are (command, usage hint, what it does)."""
+    lines = [f"`{f'{command} {usage}'.strip()}`  {escape(what)}" for command, usage, what in commands]
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Commissioning Guide"))]
+    text_intro = intro or (
+        "I answer questions about the East Midlands commissioning framework for children's, young people's "
+        "and maternity services: the ten commissioning principles, the National Occupational Standards "
+        "(NOS) for Commissioning, Procurement and Contracting, and the national minimum standards."
+    )
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=escape(text_intro))))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text="*Commands*\n" + "\n".join(lines))))
+    blocks.append(
+        SectionBlock(
+            text=MarkdownTextObject(
+                text="*Ask in your own words*\nMention me in a channel (`@Commissioning Guide do we have to "
+                "consult families?`), send me a direct message, or type `/commissioning` and your question."
+            )
+        )
+    )
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="Replies to commands are private to you until you press *Share in channel*. "
+                    "Every answer quotes its source."
+                )
+            ]
+        )
+    )
+    fallback = "Commissioning Guide: " + "; ".join(f"{c} {u}".strip() for c, u, _ in commands)
+    return Message(text=fallback, blocks=[b.to_dict() for b in blocks])

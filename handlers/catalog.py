@@ -1,0 +1,23 @@
+"""Every slash command the app has, with its usage hint: the help card and the manifest test read this."""
+
+from __future__ import annotations
+
+from handlers import didyouknow
+from handlers.lookups import LOOKUP_COMMANDS
+
+HELP_COMMAND = "/commissioning"
+HELP_USAGE = "[question | help]"
+HELP_DESCRIPTION = "ask a question in your own words, or see this help"
+
+CHECKLIST_COMMAND = "/checklist"
+CHECKLIST_USAGE = "[name | status]"
+CHECKLIST_DESCRIPTION = "run a guided checklist with your team in a thread"
+
+
+def commands() -> list[tuple[str, str, str]]:
+    """(command, usage hint, what it does), in the order the help card shows them."""
+    return [
+        *((name, usage, what) for name, _kind, usage, what in LOOKUP_COMMANDS),
+        (didyouknow.COMMAND, didyouknow.USAGE, didyouknow.DESCRIPTION),
+        (HELP_COMMAND, HELP_USAGE, HELP_DESCRIPTION),
+    ]

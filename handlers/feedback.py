@@ -1,0 +1,47 @@
+"""The "Did this help?" buttons: record the vote against the entry, then thank the person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+
+from handlers import context as ctx
+from handlers.blocks import HELPFUL_ACTION, NOT_HELPFUL_ACTION, entry_card, notice
+from handlers.share import STALE
+
+THANKS = {
+    True: "Thanks, glad it helped.",
+    False: "Thanks for telling us. The people who maintain my content will see it.",
+}
+
+
+async def handle_feedback(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    kb = ctx.kb(context)
+    helpful = action.get("action_id") == HELPFUL_ACTION
+    ids = str(action.get("value", "")).split(",")
+    entries = [e for e in (kb.get(i) for i in ids) if e is not None]
+    if not entries:
+        await respond(response_type="ephemeral", replace_original=False, **notice(STALE).as_kwargs())
+        return
+    team = ctx.team_id(body)
+    container = body.get("container") or {}
+    user = (body.get("user") or {}).get("id", "")
+    where = container.get("message_ts") or body.get("action_ts", "")
+    for entry in entries:
+        await ctx.store(context).record_feedback(team, entry.id, helpful, f"{team}:{where}:{user}:{entry.id}")
+    private = bool(container.get("is_ephemeral"))
+    card = entry_card(kb, entries, shareable=private, thanks=THANKS[helpful])
+    await respond(replace_original=True, **card.as_kwargs())
+
+
+def register(app: AsyncApp) -> None:
+    app.action(HELPFUL_ACTION)(handle_feedback)
+    app.action(NOT_HELPFUL_ACTION)(handle_feedback)

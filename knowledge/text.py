@@ -1,0 +1,191 @@
+"""Plain-text helpers shared by search and lookups: tokens, stems and number words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "eleventh": 11,
+    "twelfth": 12,
+}
+_ORDINAL_DIGITS = re.compile(r"^#?(\d{1,3})(?:st|nd|rd|th)?\.?$")
+
+# Chat markup people paste into questions: user and channel mentions, links, emoji codes.
+_MENTION = re.compile(r"<[@#!][^>]*>")
+_LINK = re.compile(r"<(?:https?|mailto):[^|>]*\|([^>]*)>|<(?:https?|mailto):[^>]*>")
+_EMOJI = re.compile(r":[a-z0-9_+\-']+:")
+_WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "for",
+        "from",
+        "get",
+        "got",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "it's",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "whats",
+        "what's",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "any",
+        "some",
+        "tell",
+        "show",
+        "give",
+        "know",
+        "please",
+        "pls",
+        "plz",
+        "thanks",
+        "thank",
+        "hi",
+        "hello",
+        "hey",
+        "guys",
+        "team",
+        "folks",
+        "re",
+        "just",
+        "need",
+        "want",
+        "like",
+        "quick",
+        "question",
+        "q",
+        "anyone",
+        "somebody",
+        "someone",
+        "does",
+        "mean",
+        "means",
+        "say",
+        "says",
+        "said",
+    ]
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def strip_chat_markup(text: str) -> str:
+    """Remove chat mentions, link wrappers and emoji codes, keeping a link's visible label."""
+    text = _MENTION.sub(" ", text)
+    text = _LINK.sub(lambda m: f" {m.group(1) or ''} ", text)
+    return _EMOJI.sub(" ", text)
+
+
+def fold(text: str) -> str:
+    """Lower-case, turn curly quotes and odd Unicode into plain ASCII-ish text."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return text.replace("-", " ")
+
+
+def words(text: str) -> list[str]:
+    """All word tokens, stop words included, of already folded text."""
+    return [w.removesuffix("'s").replace("'", "") for w in _WORD.findall(text)]
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))
+
+
+def parse_number(token: str) -> int | None:
+    """'9', '9th', '#9', 'nine', 'ninth' -> 9; anything else -> None."""
+    token = token.strip().lower()
+    if token in _NUMBER_WORDS:
+        return _NUMBER_WORDS[token]
+    match = _ORDINAL_DIGITS.match(token)
+    return int(match.group(1)) if match else None
+
+
+def number_words() -> frozenset[str]:
+    return frozenset(_NUMBER_WORDS)

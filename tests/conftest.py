@@ -1,0 +1,99 @@
+"""Shared fixtures: the Slack stand-in, databases, and the real app served over HTTP."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import make_engine, metadata
+from bot.fakeslack import FakeSlack
+from bot.settings import normalise_database_url
+from bot.storage import Store
+from knowledge.base import KnowledgeBase
+from knowledge.loader import load_knowledge
+from tests.slack import RunningApp, start_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge()
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    return normalise_database_url(url) if url else None
+
+
+async def _ensure_postgres_database(url: str) -> None:
+    import asyncpg  # type: ignore[import-untyped]
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    conn = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
+    )
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await conn.close()
+
+
+async def fresh_engine(kind: str, tmp_path: Path) -> AsyncEngine:
+    if kind == "sqlite":
+        return make_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (.ci/run sets it to the server on this machine)")
+    await _ensure_postgres_database(url)
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.drop_all)
+    return engine
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A clean database of each kind: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+    engine = await fresh_engine(request.param, tmp_path)
+    url = engine.url.render_as_string(hide_password=False)
+    await engine.dispose()
+    yield url
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    from bot.db import create_schema
+
+    engine = make_engine(database_url)
+    await create_schema(engine)
+    yield Store(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def app(fake_slack: FakeSlack, sqlite_url: str) -> AsyncIterator[RunningApp]:
+    """The real app served over HTTP on loopback, talking to the Slack stand-in, on SQLite."""
+    running = await start_app(fake_slack, sqlite_url)
+    yield running
+    await running.stop()

@@ -1,0 +1,177 @@
+"""Test helpers: serve the real app over HTTP, and send it signed requests as Slack does."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from bot import payloads
+from bot.app import create_app
+from bot.fakeslack import FakeSlack
+from bot.runtime import build_deps
+from bot.settings import Settings
+from bot.web import EVENTS_PATH, create_web_app
+from handlers.context import Deps
+
+SECRET = "test-signing-secret"
+TEAM = "T0TESTTEAM"
+CHANNEL = "C0TESTCHAN"
+USER = "U0TESTUSER"
+_counter = itertools.count(1)
+
+
+def new_ts() -> str:
+    return f"{int(time.time())}.{next(_counter):06d}"
+
+
+@dataclass
+class Response:
+    status: int
+    text: str
+
+    @property
+    def json(self) -> dict[str, Any]:
+        data = json.loads(self.text)
+        assert isinstance(data, dict)
+        return data
+
+    @property
+    def shown(self) -> str:
+        """All the words of a message returned in the HTTP response (an ack with a reply)."""
+        from bot.fakeslack import Call
+
+        return Call("response", "ack", self.json).text
+
+
+@dataclass
+class RunningApp:
+    fake: FakeSlack
+    deps: Deps
+    server: TestServer
+    session: aiohttp.ClientSession
+    secret: str = SECRET
+    response_keys: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url(EVENTS_PATH))
+
+    async def post(self, body: str | bytes, headers: dict[str, str]) -> Response:
+        async with self.session.post(self.url, data=body, headers=headers) as resp:
+            return Response(resp.status, await resp.text())
+
+    async def send(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Response:
+        headers = payloads.signed_headers(self.secret, body, content_type, timestamp=timestamp)
+        headers.update(extra_headers or {})
+        return await self.post(body, headers)
+
+    def response_url(self) -> tuple[str, str]:
+        key = f"resp-{next(self.response_keys)}"
+        return key, self.fake.response_url(key)
+
+    async def command(
+        self, command: str, text: str = "", *, channel: str = CHANNEL, user: str = USER, team: str = TEAM
+    ) -> tuple[Response, str]:
+        """Send a slash command; returns the HTTP response and the command's response_url key."""
+        key, url = self.response_url()
+        body = payloads.slash_command(
+            command, text, team_id=team, channel_id=channel, user_id=user, response_url=url
+        )
+        return await self.send(body, payloads.FORM), key
+
+    async def event(
+        self,
+        event: dict[str, Any],
+        *,
+        team: str = TEAM,
+        event_id: str | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Response:
+        body = payloads.event_callback(event, team_id=team, event_id=event_id)
+        return await self.send(body, payloads.JSON, extra_headers=extra_headers)
+
+    async def click(
+        self,
+        button: dict[str, Any],
+        *,
+        block_id: str = "card_actions",
+        message_ts: str | None = None,
+        channel: str = CHANNEL,
+        user: str = USER,
+        team: str = TEAM,
+        is_ephemeral: bool = True,
+        response_key: str | None = None,
+        message: dict[str, Any] | None = None,
+    ) -> tuple[Response, str]:
+        key, url = self.response_url()
+        if response_key is not None:
+            key, url = response_key, self.fake.response_url(response_key)
+        body = payloads.block_actions(
+            action_id=button["action_id"],
+            value=button.get("value", ""),
+            block_id=block_id,
+            label=button["text"]["text"],
+            team_id=team,
+            user_id=user,
+            channel_id=channel,
+            message_ts=message_ts or new_ts(),
+            response_url=url,
+            is_ephemeral=is_ephemeral,
+            message=message,
+        )
+        return await self.send(body, payloads.FORM), key
+
+    async def stop(self) -> None:
+        await self.session.close()
+        await self.server.close()
+        await self.deps.store.close()
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The buttons of a message payload, in order."""
+    blocks = message.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return [
+        e
+        for b in blocks
+        if b.get("type") == "actions"
+        for e in b.get("elements", [])
+        if e.get("type") == "button"
+    ]
+
+
+def button(message: dict[str, Any], label_part: str) -> dict[str, Any]:
+    for candidate in buttons(message):
+        if label_part.lower() in candidate["text"]["text"].lower():
+            return candidate
+    raise AssertionError(
+        f"no button with {label_part!r}; buttons: {[b['text']['text'] for b in buttons(message)]}"
+    )
+
+
+async def start_app(fake: FakeSlack, database_url: str, **overrides: Any) -> RunningApp:
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": fake.api_url,
+        "database_url": database_url,
+    }
+    values.update(overrides)
+    deps = await build_deps(Settings(**values))
+    server = TestServer(create_web_app(create_app(deps), deps), host="127.0.0.1")
+    await server.start_server()
+    return RunningApp(fake, deps, server, aiohttp.ClientSession())

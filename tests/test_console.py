@@ -1,0 +1,108 @@
+"""The console, as a person runs it: `echo "/principle 9" | python -m bot console`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_console(stdin: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "LOG_"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'console.db'}"
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *extra],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_console_answers_principle_9_and_exits_at_end_of_input(tmp_path: Path) -> None:
+    result = run_console("/principle 9\n", tmp_path, "console")
+    assert result.returncode == 0, result.stderr
+    assert "PRINCIPLE 9: SPEND MONEY WISELY" in result.stdout
+    assert (
+        "Spend money wisely to secure effective and efficient services, decommissioning services where"
+        in result.stdout
+    )
+    assert "5 - Commissioning Principles" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_run_with_no_tokens_starts_the_console(tmp_path: Path) -> None:
+    result = run_console("/nos 3\n", tmp_path, "run")
+    assert result.returncode == 0, result.stderr
+    assert "NOS FUNCTION 3" in result.stdout
+
+
+def test_console_questions_buttons_and_bad_input(tmp_path: Path) -> None:
+    script = (
+        "\n".join(
+            [
+                "which services have national minimum standards?",
+                "/principle 4",
+                "!99",
+                "/nonsense",
+                "",
+                "what's the weather in Leicester?",
+            ]
+        )
+        + "\n"
+    )
+    result = run_console(script, tmp_path, "console")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Residential special schools" in out
+    assert "There is no button [99]" in out
+    assert "/nonsense is not one of my commands" in out
+    assert "outside what it covers" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_console_share_button_posts_in_the_channel(tmp_path: Path) -> None:
+    result = run_console("/principle 9\n!1\n", tmp_path, "console")
+    assert "(in #console)" in result.stdout
+    assert "Shared by @you" in result.stdout
+
+
+def test_check_reports_a_valid_setup(tmp_path: Path) -> None:
+    result = run_console("", tmp_path, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all valid" in result.stdout and "valid Slack manifest" in result.stdout
+
+
+def test_check_reports_broken_content(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("entries:\n  - id: Bad Id\n    kind: principle\n")
+    env_dir = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "KNOWLEDGE_DIR": env_dir},
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert "problem: bad.yaml: entry 1 (id 'Bad Id'): id: String should match pattern" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_bad_setting_is_a_one_line_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PORT": "eighty"},
+        input="",
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "Configuration error: PORT must be a whole number, not 'eighty'"
