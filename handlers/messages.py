@@ -38,10 +38,10 @@ async def answer_in_thread(
     question = event.get("text") or ""
     answer = find_answer(kb, question)
     message = render_answer(kb, question, answer, private=False)
-    thread_ts = event.get("thread_ts") or (ts if thread else None)
-    await say(channel=channel, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs())
     if should_record(answer):
         await ctx.store(context).record_unanswered(team, question)
+    thread_ts = event.get("thread_ts") or (ts if thread else None)
+    await say(channel=channel, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs())
     logger.info(
         "answered %s: %s", "mention" if thread else "dm", answer.best.id if answer.best else "declined"
     )

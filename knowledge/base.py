@@ -7,21 +7,26 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 
 from knowledge.model import Checklist, Entry
-from knowledge.search import Searcher
+from knowledge.search import Searcher, Vocabulary
 from knowledge.text import fold
 
 
 class KnowledgeBase:
     """Immutable after construction; build a new one to reload content."""
 
-    def __init__(self, entries: Iterable[Entry], checklists: Iterable[Checklist] = ()) -> None:
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        checklists: Iterable[Checklist] = (),
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
         self.checklists: tuple[Checklist, ...] = tuple(checklists)
         self.by_id: dict[str, Entry] = {e.id: e for e in self.entries}
         self._numbered: dict[tuple[str, int], Entry] = {
             (e.kind, e.number): e for e in self.entries if e.number is not None and e.kind != "collection"
         }
-        self.searcher = Searcher(self.entries)
+        self.searcher = Searcher(self.entries, vocabulary or Vocabulary())
 
     def get(self, entry_id: str) -> Entry | None:
         return self.by_id.get(entry_id)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from knowledge.base import KnowledgeBase
 from knowledge.model import Checklist, Entry, KnowledgeFile
+from knowledge.search import Vocabulary
 
 DEFAULT_DIR = Path(__file__).resolve().parent
 
@@ -44,15 +45,22 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
     problems: list[str] = []
     entries: list[Entry] = []
     checklists: list[Checklist] = []
+    vocabulary = Vocabulary()
     for path in files:
-        _load_file(path, entries, checklists, problems)
+        _load_file(path, entries, checklists, vocabulary, problems)
     problems.extend(_cross_check(entries, checklists))
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(entries, checklists)
+    return KnowledgeBase(entries, checklists, vocabulary)
 
 
-def _load_file(path: Path, entries: list[Entry], checklists: list[Checklist], problems: list[str]) -> None:
+def _load_file(
+    path: Path,
+    entries: list[Entry],
+    checklists: list[Checklist],
+    vocabulary: Vocabulary,
+    problems: list[str],
+) -> None:
     name = path.name
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -73,6 +81,9 @@ def _load_file(path: Path, entries: list[Entry], checklists: list[Checklist], pr
         problems.extend(f"{name}: {line}" for line in _describe(exc))
         return
 
+    for word, targets in doc.synonyms.items():
+        vocabulary.synonyms[word.lower()] = vocabulary.synonyms.get(word.lower(), ()) + targets
+    vocabulary.generic.update(w.lower() for w in doc.generic)
     for index, item in enumerate(doc.entries, start=1):
         data = dict(item)
         if "source" not in data and doc.source is not None:

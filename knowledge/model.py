@@ -137,3 +137,7 @@ class KnowledgeFile(_Frozen):
     source: Source | None = None
     entries: tuple[dict[str, object], ...] = ()
     checklists: tuple[dict[str, object], ...] = ()
+    # word people use -> words the content uses (search looks for both)
+    synonyms: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    # words that name the whole subject ("framework"), so weigh little in search
+    generic: tuple[str, ...] = ()

@@ -17,15 +17,63 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from knowledge.model import Entry
-from knowledge.text import STOP_WORDS, fold, number_words, parse_number, stem, strip_chat_markup, words
+from knowledge.text import (
+    STOP_WORDS,
+    english_frequency,
+    fold,
+    number_words,
+    parse_number,
+    stem,
+    strip_chat_markup,
+    words,
+)
 
 FIELD_WEIGHTS = {"alias": 3.0, "keyword": 2.5, "title": 2.0, "text": 1.0}
-ALIAS_PHRASE_BONUS = 1.5
-MIN_SCORE = 2.5  # below this the best match is a coincidence of common words
-MIN_COVERAGE = 0.5  # at least half the question's content words must be words the base knows
-BACKGROUND_WEIGHT = 0.85  # the framework pages' own words win over background on a near tie
+ALIAS_PHRASE_BONUS = 1.5  # every word of one of the entry's aliases is in the question
+EXACT_ALIAS_BONUS = 1.0  # ... and the question has no other words
+SYNONYM_WEIGHT = 0.7  # a word found through synonyms.yaml counts for this share of the word itself
+MIN_SCORE = 1.0  # below this the best match is a coincidence of common words
+# The share of the question's meaning (words weighted by rarity; a word the base has never seen weighs as
+# much as its rarest word) that the base recognises. Below it, the question is about something else.
+MIN_COVERAGE = 0.65
+# An unknown word weighs less the more common it is in English: "keep" or "often" says little about the
+# topic, "sourdough" or "laptop" a lot. Words rarer than TYPO_FREQUENCY are treated as possible typos.
+COMMON_WORD = 6.0
+RARITY_SPAN = 2.5
+INFLECTED_WEIGHT = 0.6
+TYPO_FREQUENCY = 3.0
+# A matched word counts less the more common it is in English too: "time" or "share" is weak evidence,
+# "fostering" or "decommissioning" strong. GENERIC_FLOOR is the least a matched word counts.
+GENERIC_FLOOR = 0.3
+BACKGROUND_WEIGHT = 0.75  # the framework pages' own words win over background on a near tie
 CLOSE_CALL = 0.85  # alternatives within this share of the best score are offered as "Did you mean"
 MAX_ALTERNATIVES = 3
+# A collection (a whole list) answers a question that asks for a list; otherwise one entry usually does.
+LIST_WORDS = frozenset(
+    {
+        "list",
+        "lists",
+        "listing",
+        "all",
+        "every",
+        "each",
+        "full",
+        "whole",
+        "four",
+        "five",
+        "ten",
+        "4",
+        "5",
+        "10",
+        "functions",
+    }
+)
+NOT_A_LIST_WEIGHT = 0.7
+LIST_BOOST = 1.3
+_PLURAL_KINDS = frozenset({"principles", "functions", "services", "standards"})
+# "What does decommissioning mean?" asks for a definition: the glossary answers it.
+DEFINITION_WORDS = frozenset({"mean", "means", "meaning", "definition", "define", "defined", "defining"})
+DEFINITION_BOOST = 1.5
 
 # Words that name what a number refers to. Cardinals follow them ("principle 9"); ordinals may precede
 # them ("the ninth principle"); a cardinal before them is a count ("the ten principles"), not a reference.
@@ -77,6 +125,14 @@ class Answer:
 
 
 @dataclass
+class Vocabulary:
+    """Words about words, from the content: synonyms people use, and words too general to tell entries apart."""
+
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    generic: set[str] = field(default_factory=set)
+
+
+@dataclass
 class _Doc:
     entry: Entry
     weights: dict[str, float] = field(default_factory=dict)
@@ -86,11 +142,14 @@ class _Doc:
 class Searcher:
     """Built once per knowledge base; `answer` and `rank` are pure and fast (no I/O)."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    def __init__(self, entries: Iterable[Entry], vocabulary: Vocabulary | None = None) -> None:
+        about_words = vocabulary or Vocabulary()
+        synonyms = about_words.synonyms
         self._docs: list[_Doc] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._by_ref: dict[tuple[str, int], Entry] = {}
-        vocabulary: set[str] = set(_EXTRA_VOCAB)
+        self._surface: dict[str, set[str]] = {}
+        seen: set[str] = set(_EXTRA_VOCAB)
         for entry in entries:
             doc = _Doc(entry)
             fields = {
@@ -101,7 +160,9 @@ class Searcher:
             }
             for name, value in fields.items():
                 tokens = words(fold(value))
-                vocabulary.update(tokens)
+                seen.update(tokens)
+                for token in tokens:
+                    self._surface.setdefault(stem(token), set()).add(token)
                 for stemmed in _content_stems(tokens):
                     doc.weights[stemmed] = max(doc.weights.get(stemmed, 0.0), FIELD_WEIGHTS[name])
             for alias in entry.aliases:
@@ -116,8 +177,20 @@ class Searcher:
                 self._postings[stemmed].append((index, weight))
         total = len(self._docs) or 1
         self._idf = {s: math.log(1 + total / len(p)) for s, p in self._postings.items()}
-        self._vocabulary = sorted(w for w in vocabulary if len(w) >= 3 and not w.isdigit())
-        self._known_words = frozenset(vocabulary)
+        self._unknown_weight = math.log(1 + total)
+        generic = {stem(fold(w)) for w in about_words.generic}
+        self._generic = frozenset(generic)
+        self._specificity = {
+            s: GENERIC_FLOOR if s in generic else _specificity(self._surface[s]) for s in self._idf
+        }
+        self._synonyms: dict[str, frozenset[str]] = {}
+        for word, targets in synonyms.items():
+            stems = frozenset(st for t in targets for st in _content_stems(words(fold(t))) if st in self._idf)
+            if stems:
+                self._synonyms[stem(fold(word))] = self._synonyms.get(stem(fold(word)), frozenset()) | stems
+        seen.update(synonyms)
+        self._vocabulary = sorted(w for w in seen if len(w) >= 4 and w.isalpha())
+        self._known_words = frozenset(seen)
 
     # -- the steps of answering -------------------------------------------------------------------
 
@@ -127,12 +200,15 @@ class Searcher:
         return [self._correct(token) for token in raw]
 
     def _correct(self, token: str) -> str:
-        if token in self._known_words or token in STOP_WORDS or len(token) < 4 or not token.isalpha():
+        """Fix a misspelling of a word the base knows ("pricniple", "famly"); leave real words alone,
+        since "lunch" is not a misspelling of "launch"."""
+        if len(token) < 4 or token in self._known_words or token in STOP_WORDS or not token.isalpha():
             return token
-        if parse_number(token) is not None:
+        if stem(token) in self._idf or stem(token) in self._synonyms:
             return token
-        cutoff = 85 if len(token) < 6 else 80
-        match = process.extractOne(token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if english_frequency(token) >= TYPO_FREQUENCY:
+            return token
+        match = process.extractOne(token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=85)
         return str(match[0]) if match else token
 
     def reference(self, tokens: Sequence[str]) -> Reference | None:
@@ -162,29 +238,88 @@ class Searcher:
         return Reference(kind, number, self._by_ref.get((kind, number)))
 
     def rank(self, query: str, kinds: Sequence[str] | None = None) -> list[Hit]:
-        return self._rank(_content_stems(self.tokens(query)), kinds)
+        return self._rank_tokens(self.tokens(query), kinds)
 
-    def _rank(self, stems: Sequence[str], kinds: Sequence[str] | None) -> list[Hit]:
-        query = set(stems)
-        scores: dict[int, float] = defaultdict(float)
+    def _rank_tokens(self, tokens: Sequence[str], kinds: Sequence[str] | None) -> list[Hit]:
+        stems = _content_stems(tokens)
+        specific = [s for s in stems if s not in self._generic]
+        asks_which = "which" in tokens and bool(_PLURAL_KINDS.intersection(tokens))
+        how_many = "many" in tokens
+        return self._rank(
+            stems,
+            kinds,
+            # "principles pls", "list the services", "which services have standards?"
+            wants_list=bool(LIST_WORDS.intersection(tokens)) or asks_which or how_many or not specific,
+            # "what does decommissioning mean", "what is commissioning"
+            wants_definition=bool(DEFINITION_WORDS.intersection(tokens)) or _asks_what_is(tokens, stems),
+        )
+
+    def _expand(self, query: set[str]) -> dict[str, float]:
+        """The stems to look for, each with its weight: the question's own, then their synonyms'."""
+        terms = dict.fromkeys(query, 1.0)
         for stemmed in query:
-            idf = self._idf.get(stemmed)
-            if idf is None:
+            extras = self._synonyms.get(stemmed, frozenset())
+            for extra in extras:
+                # one word of the question is one word's worth of evidence, however many it expands to
+                terms.setdefault(extra, SYNONYM_WEIGHT / len(extras))
+        return terms
+
+    def _term_weight(self, stemmed: str) -> float:
+        return self._idf.get(stemmed, 0.0) * self._specificity.get(stemmed, 1.0)
+
+    def _rank(
+        self,
+        stems: Sequence[str],
+        kinds: Sequence[str] | None,
+        *,
+        wants_list: bool = False,
+        wants_definition: bool = False,
+    ) -> list[Hit]:
+        query = set(stems)
+        terms = self._expand(query)
+        scores: dict[int, float] = defaultdict(float)
+        for stemmed, share in terms.items():
+            if stemmed not in self._idf:
                 continue
+            term = share * self._term_weight(stemmed)
             for index, weight in self._postings[stemmed]:
-                scores[index] += idf * weight
+                scores[index] += term * weight
+        everything = set(terms)
         hits = []
         for index, score in scores.items():
             doc = self._docs[index]
             if kinds is not None and doc.entry.kind not in kinds:
                 continue
-            phrase = max(
-                (sum(self._idf.get(s, 0.0) for s in a) for a in doc.aliases if a <= query), default=0.0
-            )
+            phrase = 0.0
+            for alias in doc.aliases:
+                if alias <= everything:
+                    bonus = sum(self._term_weight(s) * terms[s] for s in alias)
+                    phrase = max(phrase, bonus * (1 + EXACT_ALIAS_BONUS) if alias == query else bonus)
             total = score + ALIAS_PHRASE_BONUS * phrase
-            hits.append(Hit(doc.entry, total * BACKGROUND_WEIGHT if doc.entry.background else total))
+            if doc.entry.background:
+                total *= BACKGROUND_WEIGHT
+            if doc.entry.kind == "collection":
+                total *= LIST_BOOST if wants_list else NOT_A_LIST_WEIGHT
+            if wants_definition and doc.entry.kind == "glossary":
+                total *= DEFINITION_BOOST
+            hits.append(Hit(doc.entry, total))
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         return hits
+
+    def coverage(self, tokens: Sequence[str]) -> float:
+        """The share of the question's weight made of words the base knows (directly or by synonym)."""
+        known = unknown = 0.0
+        content = {stem(t): t for t in tokens if _is_content(t)}
+        for stemmed, word in content.items():
+            if stemmed in _NUMBER_STEMS:
+                continue
+            if stemmed in self._idf:
+                known += self._term_weight(stemmed)
+            elif stemmed in self._synonyms:
+                known += min(self._term_weight(s) for s in self._synonyms[stemmed])
+            else:
+                unknown += self._unknown_weight * _rarity(word)
+        return known / (known + unknown) if known + unknown else 0.0
 
     def answer(self, query: str, kinds: Sequence[str] | None = None) -> Answer:
         tokens = self.tokens(query)
@@ -195,9 +330,8 @@ class Searcher:
         content = [s for s in stems if s not in _NUMBER_STEMS]
         if not content:
             return Answer(empty=True)
-        hits = self._rank(stems, kinds)
-        known = sum(1 for s in content if s in self._idf)
-        coverage = known / len(content)
+        hits = self._rank_tokens(tokens, kinds)
+        coverage = self.coverage(tokens)
         if not hits or hits[0].score < MIN_SCORE or coverage < MIN_COVERAGE:
             return Answer(declined=True, score=hits[0].score if hits else 0.0, terms=tuple(content))
         best = hits[0]
@@ -211,9 +345,30 @@ _NUMBER_STEMS = frozenset(stem(w) for w in number_words())
 _SHORT_WORDS = frozenset({"dh", "la", "nhs"})  # short words that do carry meaning here
 
 
+def _is_content(token: str) -> bool:
+    if token in STOP_WORDS or token.isdigit():
+        return False
+    # Short words carry meaning only if listed, or if they are codes such as "a9".
+    return len(token) > 2 or token in _SHORT_WORDS or (len(token) == 2 and any(c.isdigit() for c in token))
+
+
 def _content_stems(tokens: Iterable[str]) -> list[str]:
-    return [
-        stem(t)
-        for t in tokens
-        if (len(t) > 2 or t in _SHORT_WORDS) and t not in STOP_WORDS and not t.isdigit()
-    ]
+    return [stem(t) for t in tokens if _is_content(t)]
+
+
+def _asks_what_is(tokens: Sequence[str], stems: Sequence[str]) -> bool:
+    """'what is commissioning', "what's procurement": a one-word question after "what is"."""
+    return len(stems) == 1 and any(t in ("what", "whats", "what's") for t in tokens[:2])
+
+
+def _specificity(forms: Iterable[str]) -> float:
+    """How much a word the base knows says about the topic: its rarest form's rarity in English."""
+    frequency = min(english_frequency(f) for f in forms)
+    return min(1.0, max(GENERIC_FLOOR, (7.0 - frequency) / 3.0))
+
+
+def _rarity(word: str) -> float:
+    """0.15 for the commonest English words, rising to 1 for rare ones and words English does not know.
+    Verb and adverb forms ("treating", "changed") say less about a topic than nouns ("laptop")."""
+    rarity = min(1.0, max(0.15, (COMMON_WORD - english_frequency(word)) / RARITY_SPAN))
+    return rarity * INFLECTED_WEIGHT if word.endswith(("ing", "ed", "ly")) else rarity
