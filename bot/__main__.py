@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot.drain import finish_listeners
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError
 from knowledge.loader import KnowledgeError
@@ -30,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="no Slack at all: type commands and questions in the terminal")
     sub.add_parser("check", help="validate the knowledge base and app.yaml")
     sub.add_parser("report", help="unanswered questions and feedback, for content owners")
+    export = sub.add_parser("export", help="print a checklist run's results as Markdown")
+    export.add_argument("run", help="the run id (from the exported file name or the database)")
     return parser
 
 
@@ -44,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if mode == "run":
         mode = "socket" if settings.slack_app_token else "serve" if settings.has_slack else "console"
     # The console's screen is the conversation: only warnings go beside it unless LOG_LEVEL asks for more.
-    quiet = mode in ("console", "check", "report") and not os.environ.get("LOG_LEVEL")
+    quiet = mode in ("console", "check", "report", "export") and not os.environ.get("LOG_LEVEL")
     setup_logging("WARNING" if quiet else settings.log_level, settings.log_format)
     try:
         if mode == "check":
@@ -93,6 +96,18 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
 
             await print_report(deps.store)
             return 0
+        if mode == "export":
+            from handlers.checklist import export_markdown
+
+            document = await export_markdown(deps.knowledge.current, deps.runs, args.run)
+            if document is None:
+                print(
+                    f"No checklist run {args.run!r}. Runs are listed by /checklist status in Slack.",
+                    file=sys.stderr,
+                )
+                return 1
+            print(document)
+            return 0
         if mode == "serve":
             settings.require_http()
             await _serve(deps, args.host, args.port or settings.port)
@@ -127,6 +142,7 @@ async def _serve(deps: object, host: str, port: int) -> None:
     await _until_stopped()
     logger.info("stopping: finishing requests in flight")
     await runner.cleanup()
+    await finish_listeners()
 
 
 async def _socket(deps: object) -> None:
@@ -142,6 +158,7 @@ async def _socket(deps: object) -> None:
     await _until_stopped()
     logger.info("stopping")
     await handler.close_async()  # type: ignore[no-untyped-call]
+    await finish_listeners()
 
 
 if __name__ == "__main__":

@@ -99,6 +99,7 @@ class FakeSlack:
     async def start(self, port: int = 0) -> None:
         app = web.Application(client_max_size=10 * 1024 * 1024)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # some methods (chat.getPermalink) are GETs
         app.router.add_post("/response/{key}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
@@ -146,11 +147,14 @@ class FakeSlack:
         return [c for c in self.calls if c.kind == "response"]
 
     async def _payload(self, request: web.Request) -> dict[str, Any]:
+        query: dict[str, Any] = dict(request.query)  # the SDK sends some methods' arguments as URL parameters
+        if request.method == "GET":
+            return query
         raw = await request.text()
         if request.content_type == "application/json":
             data = json.loads(raw or "{}")
-            return data if isinstance(data, dict) else {}
-        data = dict(parse_qsl(raw, keep_blank_values=True))
+            return query | data if isinstance(data, dict) else query
+        data = query | dict(parse_qsl(raw, keep_blank_values=True))
         for key in ("blocks", "attachments", "files"):
             if isinstance(data.get(key), str):
                 with contextlib.suppress(ValueError):

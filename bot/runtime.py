@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.checklist_store import ChecklistStore
 from bot.db import create_schema, make_engine
 from bot.settings import Settings
 from bot.storage import Store
@@ -13,4 +14,6 @@ async def build_deps(settings: Settings) -> Deps:
     kb = load_knowledge(settings.knowledge_dir)
     engine = make_engine(settings.database_url)
     await create_schema(engine)
-    return Deps(settings=settings, knowledge=KnowledgeHolder(kb), store=Store(engine))
+    return Deps(
+        settings=settings, knowledge=KnowledgeHolder(kb), store=Store(engine), runs=ChecklistStore(engine)
+    )

@@ -62,7 +62,7 @@ def render(payload: dict[str, Any]) -> tuple[list[str], list[Button]]:
     for block in blocks:
         kind = block.get("type")
         if kind == "header":
-            title = block["text"]["text"]
+            title = mrkdwn_to_text(block["text"]["text"])
             lines += [title.upper() if len(title) < 60 else title, "─" * min(len(title), WIDTH)]
         elif kind == "section":
             lines += _wrap(mrkdwn_to_text(block.get("text", {}).get("text", "")))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import commissioning, didyouknow, feedback, lookups, messages, share
+from handlers import checklist, commissioning, didyouknow, feedback, lookups, messages, share
 
 
 def register_all(app: AsyncApp) -> None:
-    for module in (lookups, didyouknow, commissioning, share, feedback, messages):
+    for module in (lookups, didyouknow, checklist, commissioning, share, feedback, messages):
         module.register(app)

@@ -19,5 +19,6 @@ def commands() -> list[tuple[str, str, str]]:
     return [
         *((name, usage, what) for name, _kind, usage, what in LOOKUP_COMMANDS),
         (didyouknow.COMMAND, didyouknow.USAGE, didyouknow.DESCRIPTION),
+        (CHECKLIST_COMMAND, CHECKLIST_USAGE, CHECKLIST_DESCRIPTION),
         (HELP_COMMAND, HELP_USAGE, HELP_DESCRIPTION),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.checklist_store import ChecklistStore
 from bot.settings import Settings
 from bot.storage import Store
 from knowledge.base import KnowledgeBase
@@ -22,6 +23,7 @@ class Deps:
     settings: Settings
     knowledge: KnowledgeHolder
     store: Store
+    runs: ChecklistStore
 
 
 DEPS_KEY = "commissioning_guide"

@@ -6,9 +6,11 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncSay
+from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import context as ctx
 from handlers.answers import find_answer, render_answer, should_record
+from handlers.checklist import handle_thread_reply
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +58,22 @@ async def handle_mention(
 
 
 async def handle_message(
-    event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext
+    event: dict[str, Any],
+    body: dict[str, Any],
+    say: AsyncSay,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
 ) -> None:
     if is_from_a_bot(event, context) or event.get("subtype") not in ANSWERABLE_SUBTYPES:
         return
     if event.get("channel_type") == "im":
         await answer_in_thread(event, body, say, context, thread=False)
-    # Channel messages that mention the app are answered by handle_mention; other channel messages
-    # matter only as typed replies in checklist threads (handlers.checklist).
+        return
+    # A mention is answered by handle_mention; other channel messages matter only as replies in
+    # checklist threads.
+    if context.bot_user_id and f"<@{context.bot_user_id}>" in str(event.get("text") or ""):
+        return
+    await handle_thread_reply(event, body, client, context)
 
 
 def register(app: AsyncApp) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
 from wordfreq import zipf_frequency
@@ -44,7 +45,10 @@ _EMOJI = re.compile(r":[a-z0-9_+\-']+:")
 _WORD = re.compile(r"[a-z0-9£]+(?:'[a-z]+)?")
 
 STOP_WORDS = frozenset(
-    ["a", "about", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "do", "does", "did", "for", "from", "get", "got", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "it's", "me", "my", "of", "on", "or", "our", "should", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "us", "was", "we", "were", "what", "whats", "what's", "when", "where", "which", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "any", "some", "tell", "show", "give", "know", "please", "pls", "plz", "thanks", "thank", "thx", "ta", "hi", "hello", "hey", "guys", "team", "folks", "re", "just", "need", "needs", "want", "like", "quick", "question", "q", "anyone", "somebody", "someone", "does", "mean", "means", "say", "says", "said", "actually", "really", "something", "anything", "everything", "stuff", "thing", "things", "think", "thinking", "thought", "guess", "wondering", "wonder", "wondered", "supposed", "ok", "okay", "yeah", "yep", "also", "still", "very", "much", "many", "lot", "lots", "bit", "kind", "sort", "etc", "eg", "ie", "go", "goes", "going", "gone", "make", "makes", "making", "made", "use", "used", "using", "way", "ways", "out", "up", "down", "over", "even", "ever", "back", "am", "im", "i'm", "i've", "ive", "we're", "were", "we've", "weve", "you're", "youre", "they're", "theyre", "isn't", "isnt", "doesn't", "doesnt", "don't", "dont", "can't", "cant", "won't", "wont", "should've", "there's", "theres", "here", "here's", "which's", "its'", "all", "every", "each", "other", "others", "same", "such", "only", "more", "most", "both", "few", "again", "further", "once", "here", "anybody", "everybody", "nobody", "somewhere", "anywhere", "whatever", "whichever", "whoever", "whenever", "wherever", "now", "today", "currently", "basically", "literally", "honestly", "seriously", "probably", "maybe", "perhaps", "help", "explain", "remind", "reminder", "hmm", "um", "erm", "uh", "ah", "oh", "bot", "guide", "commissioning-guide", "shud", "shld", "wud", "cud", "cld", "n", "u", "ur", "r", "ya", "tbh", "imo", "imho", "fyi", "asap", "btw", "lol", "afaik", "iirc", "idk", "ty", "tia", "cheers"]
+    word
+    for line in (Path(__file__).resolve().parent / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+    if not line.startswith("#")
+    for word in line.split()
 )
 
 _stemmer = snowballstemmer.stemmer("english")

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from bot import payloads
 from bot.app import create_app
+from bot.drain import finish_listeners
 from bot.fakeslack import FakeSlack
 from bot.runtime import build_deps
 from bot.settings import Settings
@@ -23,7 +24,7 @@ SECRET = "test-signing-secret"
 TEAM = "T0TESTTEAM"
 CHANNEL = "C0TESTCHAN"
 USER = "U0TESTUSER"
-_counter = itertools.count(1)
+_counter = itertools.count(500_001)  # apart from the stand-in's own message ts, as Slack's are unique
 
 
 def new_ts() -> str:
@@ -49,18 +50,21 @@ class Response:
         return Call("response", "ack", self.json).text
 
 
+_response_keys = itertools.count(1)
+
+
 @dataclass
-class RunningApp:
+class SlackClient:
+    """Sends the app signed requests as Slack would, to `base_url`, with replies going to `fake`."""
+
     fake: FakeSlack
-    deps: Deps
-    server: TestServer
+    base_url: str
     session: aiohttp.ClientSession
     secret: str = SECRET
-    response_keys: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
 
     @property
     def url(self) -> str:
-        return str(self.server.make_url(EVENTS_PATH))
+        return self.base_url.rstrip("/") + EVENTS_PATH
 
     async def post(self, body: str | bytes, headers: dict[str, str]) -> Response:
         async with self.session.post(self.url, data=body, headers=headers) as resp:
@@ -79,7 +83,7 @@ class RunningApp:
         return await self.post(body, headers)
 
     def response_url(self) -> tuple[str, str]:
-        key = f"resp-{next(self.response_keys)}"
+        key = f"resp-{next(_response_keys)}"
         return key, self.fake.response_url(key)
 
     async def command(
@@ -134,9 +138,18 @@ class RunningApp:
         )
         return await self.send(body, payloads.FORM), key
 
+
+@dataclass
+class RunningApp(SlackClient):
+    """The real app in this process, served over HTTP on loopback."""
+
+    deps: Deps = field(kw_only=True)
+    server: TestServer = field(kw_only=True)
+
     async def stop(self) -> None:
         await self.session.close()
         await self.server.close()
+        await finish_listeners()
         await self.deps.store.close()
 
 
@@ -145,13 +158,13 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
     blocks = message.get("blocks") or []
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
-    return [
-        e
-        for b in blocks
-        if b.get("type") == "actions"
-        for e in b.get("elements", [])
-        if e.get("type") == "button"
-    ]
+    found = []
+    for block in blocks:
+        elements = (
+            block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+        )
+        found.extend(e for e in elements if e.get("type") == "button")
+    return found
 
 
 def button(message: dict[str, Any], label_part: str) -> dict[str, Any]:
@@ -174,4 +187,5 @@ async def start_app(fake: FakeSlack, database_url: str, **overrides: Any) -> Run
     deps = await build_deps(Settings(**values))
     server = TestServer(create_web_app(create_app(deps), deps), host="127.0.0.1")
     await server.start_server()
-    return RunningApp(fake, deps, server, aiohttp.ClientSession())
+    base = str(server.make_url("/"))
+    return RunningApp(fake, base, aiohttp.ClientSession(), deps=deps, server=server)

@@ -1,0 +1,287 @@
+"""Checklist runs in the database. Every change is one transaction guarded by the step it expects.
+
+The guard is the UPDATE's own WHERE clause (`step_index = expected AND status = 'open'`), so of two
+identical clicks, Slack's retry of one, or two app processes racing, exactly one moves the run on; the
+others change nothing and are told why. The UPDATE comes first in each transaction, so SQLite takes its
+write lock at once instead of failing to upgrade a read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import checklist_answers, checklist_notes, checklist_runs
+from bot.storage import now
+from knowledge.checklist_engine import (
+    SKIPPED,
+    AnswerRecord,
+    NoteRecord,
+    Reply,
+    ReplyKind,
+    Status,
+    check_transition,
+)
+from knowledge.model import Checklist
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    team_id: str
+    channel_id: str
+    thread_ts: str | None
+    step_ts: str | None
+    checklist_id: str
+    started_by: str
+    status: str
+    step_index: int
+    created_at: datetime
+    updated_at: datetime
+    closed_by: str | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Status.OPEN
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of applying a reply: the run as it now is, and a problem if nothing changed."""
+
+    run: Run | None
+    problem: str | None = None
+    acted_on: int = 0  # the step index the reply was for
+
+    @property
+    def applied(self) -> bool:
+        return self.problem is None
+
+
+UNKNOWN_RUN = "I can't find that checklist any more. Start a new one with /checklist."
+
+
+def _run(row: object) -> Run:
+    mapping = row._mapping  # type: ignore[attr-defined]
+    return Run(**{k: mapping[k] for k in Run.__dataclass_fields__})
+
+
+class ChecklistStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def start(self, team_id: str, channel_id: str, checklist_id: str, user_id: str) -> Run:
+        stamp = now()
+        run_id = str(uuid.uuid4())
+        values = dict(
+            id=run_id,
+            team_id=team_id,
+            channel_id=channel_id,
+            thread_ts=None,
+            step_ts=None,
+            checklist_id=checklist_id,
+            started_by=user_id,
+            status=Status.OPEN.value,
+            step_index=0,
+            version=0,
+            created_at=stamp,
+            updated_at=stamp,
+            closed_by=None,
+            score=None,
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(checklist_runs.insert().values(**values))
+        run = await self.get(run_id)
+        assert run is not None
+        return run
+
+    async def attach_thread(self, run_id: str, thread_ts: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(checklist_runs).where(checklist_runs.c.id == run_id).values(thread_ts=thread_ts)
+            )
+
+    async def set_step_message(self, run_id: str, step_index: int, ts: str) -> None:
+        """Remember the message showing step `step_index`, unless the run has already moved past it."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(checklist_runs)
+                .where(checklist_runs.c.id == run_id, checklist_runs.c.step_index == step_index)
+                .values(step_ts=ts)
+            )
+
+    async def get(self, run_id: str) -> Run | None:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(checklist_runs).where(checklist_runs.c.id == run_id))).first()
+        return _run(row) if row is not None else None
+
+    async def by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Run | None:
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(checklist_runs).where(
+                        checklist_runs.c.team_id == team_id,
+                        checklist_runs.c.channel_id == channel_id,
+                        checklist_runs.c.thread_ts == thread_ts,
+                    )
+                )
+            ).first()
+        return _run(row) if row is not None else None
+
+    async def open_runs(self, team_id: str, channel_id: str) -> list[Run]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(checklist_runs)
+                .where(
+                    checklist_runs.c.team_id == team_id,
+                    checklist_runs.c.channel_id == channel_id,
+                    checklist_runs.c.status == Status.OPEN.value,
+                )
+                .order_by(checklist_runs.c.created_at)
+            )
+            return [_run(r) for r in rows]
+
+    async def answers(self, run_id: str) -> dict[str, AnswerRecord]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(checklist_answers)
+                .where(checklist_answers.c.run_id == run_id)
+                .order_by(checklist_answers.c.position)
+            )
+            return {r.step_id: AnswerRecord(r.step_id, r.value, r.user_id, r.answered_at) for r in rows}
+
+    async def notes(self, run_id: str) -> list[NoteRecord]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(checklist_notes)
+                .where(checklist_notes.c.run_id == run_id)
+                .order_by(checklist_notes.c.id)
+            )
+            return [NoteRecord(r.step_id, r.user_id, r.text, r.at) for r in rows]
+
+    async def apply(
+        self, run_id: str, checklist: Checklist, expected: int, reply: Reply, user_id: str
+    ) -> Outcome:
+        """Apply `reply`, meant for step `expected`, if the run is still there; else say why not."""
+        total = len(checklist.steps)
+        if not 0 <= expected < total:
+            return await self._refused(run_id, checklist, expected, reply)
+        step = checklist.steps[expected]
+        static_problem = check_transition(checklist, Status.OPEN, expected, expected, reply)
+        if static_problem is not None and reply.kind != ReplyKind.CANCEL:
+            return Outcome(await self.get(run_id), static_problem, expected)
+        stamp = now()
+        guard = (
+            checklist_runs.c.id == run_id,
+            checklist_runs.c.status == Status.OPEN.value,
+        )
+        async with self.engine.begin() as conn:
+            if reply.kind in (ReplyKind.ANSWER, ReplyKind.SKIP):
+                finished = expected + 1 >= total
+                moved = await conn.execute(
+                    update(checklist_runs)
+                    .where(*guard, checklist_runs.c.step_index == expected)
+                    .values(
+                        step_index=expected + 1 if not finished else expected,
+                        status=Status.COMPLETE.value if finished else Status.OPEN.value,
+                        version=checklist_runs.c.version + 1,
+                        updated_at=stamp,
+                        step_ts=None,
+                    )
+                )
+                if moved.rowcount == 1:
+                    await conn.execute(
+                        delete(checklist_answers).where(
+                            checklist_answers.c.run_id == run_id, checklist_answers.c.step_id == step.id
+                        )
+                    )
+                    await conn.execute(
+                        checklist_answers.insert().values(
+                            run_id=run_id,
+                            step_id=step.id,
+                            position=expected,
+                            value=reply.value if reply.kind == ReplyKind.ANSWER else SKIPPED,
+                            user_id=user_id,
+                            answered_at=stamp,
+                        )
+                    )
+            elif reply.kind == ReplyKind.BACK:
+                moved = await conn.execute(
+                    update(checklist_runs)
+                    .where(*guard, checklist_runs.c.step_index == expected)
+                    .values(
+                        step_index=expected - 1,
+                        version=checklist_runs.c.version + 1,
+                        updated_at=stamp,
+                        step_ts=None,
+                    )
+                )
+            elif reply.kind == ReplyKind.CANCEL:
+                moved = await conn.execute(
+                    update(checklist_runs)
+                    .where(*guard)
+                    .values(
+                        status=Status.CANCELLED.value,
+                        closed_by=user_id,
+                        version=checklist_runs.c.version + 1,
+                        updated_at=stamp,
+                    )
+                )
+            elif reply.kind == ReplyKind.NOTE:
+                moved = await conn.execute(
+                    update(checklist_runs)
+                    .where(*guard, checklist_runs.c.step_index == expected)
+                    .values(updated_at=stamp)
+                )
+                if moved.rowcount == 1:
+                    await conn.execute(
+                        checklist_notes.insert().values(
+                            run_id=run_id, step_id=step.id, user_id=user_id, text=reply.value[:3000], at=stamp
+                        )
+                    )
+            else:
+                return Outcome(await self.get(run_id), "I didn't understand that reply.", expected)
+        if moved.rowcount != 1:
+            return await self._refused(run_id, checklist, expected, reply)
+        return Outcome(await self.get(run_id), None, expected)
+
+    async def _refused(self, run_id: str, checklist: Checklist, expected: int, reply: Reply) -> Outcome:
+        run = await self.get(run_id)
+        if run is None:
+            return Outcome(None, UNKNOWN_RUN, expected)
+        problem = check_transition(checklist, run.status, run.step_index, expected, reply)
+        return Outcome(run, problem or "That step has already been answered.", expected)
+
+    async def expire(self, older_than: timedelta) -> list[Run]:
+        """Close runs left untouched for `older_than`; returns the runs closed now (by this call alone)."""
+        cutoff = now() - older_than
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(checklist_runs.c.id).where(
+                    checklist_runs.c.status == Status.OPEN.value, checklist_runs.c.updated_at < cutoff
+                )
+            )
+            candidates = [r.id for r in rows]
+        closed: list[Run] = []
+        for run_id in candidates:
+            async with self.engine.begin() as conn:
+                result = await conn.execute(
+                    update(checklist_runs)
+                    .where(
+                        checklist_runs.c.id == run_id,
+                        checklist_runs.c.status == Status.OPEN.value,
+                        checklist_runs.c.updated_at < cutoff,
+                    )
+                    .values(
+                        status=Status.EXPIRED.value, version=checklist_runs.c.version + 1, updated_at=now()
+                    )
+                )
+            if result.rowcount == 1:
+                run = await self.get(run_id)
+                if run is not None:
+                    closed.append(run)
+        return closed

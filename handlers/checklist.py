@@ -1,0 +1,448 @@
+"""/checklist [name | status]: guided checklists a team answers together in a thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.checklist_store import UNKNOWN_RUN, ChecklistStore, Run
+from handlers import checklist_blocks as cb
+from handlers import context as ctx
+from handlers.blocks import Message, escape, notice
+from handlers.catalog import CHECKLIST_COMMAND
+from handlers.slack_errors import explain
+from knowledge.base import KnowledgeBase
+from knowledge.checklist_engine import (
+    Reply,
+    ReplyKind,
+    Status,
+    check_transition,
+    describe_value,
+    parse_reply,
+    summarise,
+    to_markdown,
+)
+from knowledge.model import Checklist
+
+logger = logging.getLogger(__name__)
+
+Tell = Callable[[str], Awaitable[None]]
+GONE = "This checklist's content has been removed, so the run can't continue."
+UNRECOGNISED = "I didn't recognise “{text}” as an answer to step {number}. Reply with {options}, *skip*, *back*, *cancel*, or start with *note:* to add a note."
+BUTTON_KINDS = {
+    cb.ANSWER_ACTION: ReplyKind.ANSWER,
+    cb.SKIP_ACTION: ReplyKind.SKIP,
+    cb.BACK_ACTION: ReplyKind.BACK,
+    cb.CANCEL_ACTION: ReplyKind.CANCEL,
+}
+
+
+def runs(context: Any) -> ChecklistStore:
+    return ctx.deps(context).runs
+
+
+async def handle_checklist(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    kb = ctx.kb(context)
+    text = " ".join((command.get("text") or "").split()).lower()
+    if text in ("", "list", "help"):
+        await ack(response_type="ephemeral", **cb.checklist_list(kb.checklists).as_kwargs())
+        return
+    if text == "status":
+        await ack()
+        days = ctx.deps(context).settings.checklist_expiry_days
+        status = await _status(kb, runs(context), client, command, days)
+        await respond(response_type="ephemeral", **status.as_kwargs())
+        return
+    checklist = kb.checklist(text)
+    if checklist is None:
+        names = ", ".join(f"`{c.id}`" for c in kb.checklists)
+        message = f"There is no checklist called “{escape(text)}”. Try one of {names}, or `/checklist` to see them all."
+        await ack(response_type="ephemeral", **notice(message).as_kwargs())
+        return
+    await ack()
+    user = command.get("user_id", "")
+    await start_run(
+        kb,
+        runs(context),
+        client,
+        ctx.team_id(command),
+        command.get("channel_id", ""),
+        checklist,
+        user,
+        tell=lambda t: _respond_privately(respond, t),
+    )
+
+
+async def handle_start_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    kb = ctx.kb(context)
+    checklist = kb.checklist(str(action.get("value", "")))
+    if checklist is None:
+        await _respond_privately(
+            respond, "That checklist no longer exists. Type `/checklist` to see the current ones."
+        )
+        return
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
+    await start_run(
+        kb,
+        runs(context),
+        client,
+        ctx.team_id(body),
+        channel,
+        checklist,
+        body["user"]["id"],
+        tell=lambda t: _respond_privately(respond, t),
+    )
+
+
+async def start_run(
+    kb: KnowledgeBase,
+    store: ChecklistStore,
+    client: AsyncWebClient,
+    team: str,
+    channel: str,
+    checklist: Checklist,
+    user: str,
+    *,
+    tell: Tell,
+) -> Run | None:
+    """Post the parent message and the first step in its thread."""
+    run = await store.start(team, channel, checklist.id, user)
+    try:
+        parent = await client.chat_postMessage(
+            channel=channel, **cb.parent_message(run, checklist, 0).as_kwargs()
+        )
+    except SlackApiError as error:
+        await store.apply(
+            run.id, checklist, 0, Reply(ReplyKind.CANCEL), user
+        )  # never leave a run nobody can see
+        await tell(explain(error))
+        return None
+    await store.attach_thread(run.id, str(parent["ts"]))
+    started = await store.get(run.id)
+    assert started is not None
+    await post_step(kb, store, client, started, checklist, 0)
+    logger.info("checklist started: %s", checklist.id)
+    return started
+
+
+async def post_step(
+    kb: KnowledgeBase,
+    store: ChecklistStore,
+    client: AsyncWebClient,
+    run: Run,
+    checklist: Checklist,
+    index: int,
+) -> None:
+    message = cb.step_message(kb, run, checklist, index)
+    posted = await client.chat_postMessage(
+        channel=run.channel_id, thread_ts=run.thread_ts, **message.as_kwargs()
+    )
+    await store.set_step_message(run.id, index, str(posted["ts"]))
+
+
+async def apply_reply(
+    kb: KnowledgeBase,
+    store: ChecklistStore,
+    client: AsyncWebClient,
+    run_id: str,
+    expected: int,
+    reply: Reply,
+    user: str,
+    *,
+    step_ts: str | None,
+    tell: Tell,
+) -> None:
+    """Record `reply` to step `expected` if the run is still there, then show what changed."""
+    before = await store.get(run_id)
+    if before is None:
+        await tell(UNKNOWN_RUN)
+        return
+    checklist = kb.checklist(before.checklist_id)
+    if checklist is None:
+        await tell(GONE)
+        return
+    step_ts = step_ts or before.step_ts
+    outcome = await store.apply(run_id, checklist, expected, reply, user)
+    if not outcome.applied or outcome.run is None:
+        await tell(outcome.problem or UNKNOWN_RUN)
+        return
+    run = outcome.run
+    step = checklist.steps[expected]
+    try:
+        await _show(kb, store, client, run, checklist, expected, reply, user, step_ts)
+    except SlackApiError as error:
+        # The answer is recorded; the thread catches up on the next reply or "Show current step".
+        logger.warning("checklist %s: could not update Slack: %s", run.id, error.response.get("error"))
+        await tell(
+            f"Your answer to step {expected + 1} is recorded, but I couldn't update the thread: {explain(error)}"
+        )
+    if reply.kind == ReplyKind.NOTE:
+        await tell(f"Noted on step {expected + 1} ({escape(step.prompt[:80])}…).")
+
+
+async def _show(
+    kb: KnowledgeBase,
+    store: ChecklistStore,
+    client: AsyncWebClient,
+    run: Run,
+    checklist: Checklist,
+    expected: int,
+    reply: Reply,
+    user: str,
+    step_ts: str | None,
+) -> None:
+    channel = run.channel_id
+    if reply.kind == ReplyKind.NOTE:
+        return
+    answers = await store.answers(run.id)
+    if step_ts:
+        if reply.kind in (ReplyKind.ANSWER, ReplyKind.SKIP):
+            label = describe_value(
+                checklist.steps[expected], reply.value if reply.kind == ReplyKind.ANSWER else "skipped"
+            )
+            shown = cb.answered_step(checklist, expected, label, user)
+        elif reply.kind == ReplyKind.BACK:
+            shown = cb.closed_step(checklist, expected, f"<@{user}> went back to step {expected}.")
+        else:
+            shown = cb.closed_step(checklist, expected, f"<@{user}> cancelled the checklist.")
+        await client.chat_update(channel=channel, ts=step_ts, **shown.as_kwargs())
+    summary = (
+        summarise(kb, checklist, answers, await store.notes(run.id))
+        if run.status == Status.COMPLETE
+        else None
+    )
+    if run.thread_ts:
+        parent = cb.parent_message(run, checklist, len(answers), summary.percent if summary else None)
+        await client.chat_update(channel=channel, ts=run.thread_ts, **parent.as_kwargs())
+    if run.status == Status.OPEN:
+        await post_step(kb, store, client, run, checklist, run.step_index)
+    elif summary is not None:
+        await client.chat_postMessage(
+            channel=channel, thread_ts=run.thread_ts, **cb.summary_message(summary, run.id).as_kwargs()
+        )
+        logger.info("checklist completed: %s", checklist.id)
+    elif run.status == Status.CANCELLED:
+        await client.chat_postMessage(
+            channel=channel,
+            thread_ts=run.thread_ts,
+            text=f"<@{user}> cancelled this checklist. The {len(answers)} answers given so far are kept.",
+        )
+
+
+async def handle_step_button(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    parsed = cb.parse_step_value(str(action.get("value", "")))
+    kind = BUTTON_KINDS.get(str(action.get("action_id")))
+    if parsed is None or kind is None:
+        await _respond_privately(
+            respond, "That button isn't valid any more. Type `/checklist status` to find the checklist."
+        )
+        return
+    run_id, index, value = parsed
+    message_ts = (body.get("container") or {}).get("message_ts")
+    await apply_reply(
+        ctx.kb(context),
+        runs(context),
+        client,
+        run_id,
+        index,
+        Reply(kind, value),
+        body["user"]["id"],
+        step_ts=message_ts,
+        tell=lambda t: _respond_privately(respond, t),
+    )
+
+
+async def handle_thread_reply(
+    event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+) -> bool:
+    """A message in a checklist thread: apply it as a reply. False if the thread is not a checklist's."""
+    team = ctx.team_id(body)
+    channel, thread_ts, user = event.get("channel", ""), event.get("thread_ts"), event.get("user", "")
+    if not thread_ts or thread_ts == event.get("ts"):
+        return False
+    store = runs(context)
+    run = await store.by_thread(team, channel, str(thread_ts))
+    if run is None:
+        return False
+    if not await ctx.store(context).claim(f"reply:{team}:{channel}:{event.get('ts')}"):
+        return True  # a retry of a reply already applied
+
+    async def tell(text: str) -> None:
+        await client.chat_postEphemeral(
+            channel=channel, user=user, thread_ts=str(thread_ts), **notice(text).as_kwargs()
+        )
+
+    kb = ctx.kb(context)
+    checklist = kb.checklist(run.checklist_id)
+    if checklist is None:
+        await tell(GONE)
+        return True
+    if not run.is_open:
+        await tell(
+            check_transition(checklist, run.status, run.step_index, run.step_index, Reply(ReplyKind.ANSWER))
+            or GONE
+        )
+        return True
+    step = checklist.steps[run.step_index]
+    reply = parse_reply(step, str(event.get("text") or ""))
+    if reply.kind == ReplyKind.UNKNOWN:
+        options = ", ".join(f"*{o.label}*" for o in step.options)
+        shown = escape(" ".join(str(event.get("text") or "").split())[:80])
+        await tell(UNRECOGNISED.format(text=shown, number=run.step_index + 1, options=options))
+        return True
+    await apply_reply(kb, store, client, run.id, run.step_index, reply, user, step_ts=None, tell=tell)
+    return True
+
+
+async def handle_export(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    run_id = str(action.get("value", ""))
+    document = await export_markdown(ctx.kb(context), runs(context), run_id)
+    run = await runs(context).get(run_id)
+    if document is None or run is None:
+        await _respond_privately(respond, UNKNOWN_RUN)
+        return
+    try:
+        await client.files_upload_v2(
+            channel=run.channel_id,
+            thread_ts=run.thread_ts,
+            content=document,
+            filename=f"checklist-{run.checklist_id}-{run.id[:8]}.md",
+            title=f"Checklist results ({run.checklist_id})",
+        )
+    except SlackApiError as error:
+        await _respond_privately(respond, explain(error))
+
+
+async def export_markdown(kb: KnowledgeBase, store: ChecklistStore, run_id: str) -> str | None:
+    run = await store.get(run_id)
+    checklist = kb.checklist(run.checklist_id) if run else None
+    if run is None or checklist is None:
+        return None
+    summary = summarise(kb, checklist, await store.answers(run.id), await store.notes(run.id))
+    suffix = "" if run.status == Status.COMPLETE else f" ({run.status})"
+    return to_markdown(summary, title_suffix=suffix)
+
+
+async def handle_resume(
+    ack: AsyncAck,
+    action: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    context: AsyncBoltContext,
+) -> None:
+    await ack()
+    kb, store = ctx.kb(context), runs(context)
+    run = await store.get(str(action.get("value", "")))
+    checklist = kb.checklist(run.checklist_id) if run else None
+    if run is None or checklist is None or not run.is_open:
+        await _respond_privately(respond, "That checklist isn't open any more.")
+        return
+    try:
+        await post_step(kb, store, client, run, checklist, run.step_index)
+    except SlackApiError as error:
+        await _respond_privately(respond, explain(error))
+
+
+async def _status(
+    kb: KnowledgeBase,
+    store: ChecklistStore,
+    client: AsyncWebClient,
+    command: dict[str, Any],
+    expiry_days: float,
+) -> Message:
+    await expire_runs(kb, store, client, days=expiry_days)
+    listed = []
+    for run in await store.open_runs(ctx.team_id(command), command.get("channel_id", "")):
+        checklist = kb.checklist(run.checklist_id)
+        if checklist is None:
+            continue
+        link = None
+        if run.thread_ts:
+            try:
+                link = (await client.chat_getPermalink(channel=run.channel_id, message_ts=run.thread_ts)).get(
+                    "permalink"
+                )
+            except SlackApiError:
+                link = None
+        listed.append((run, checklist, len(await store.answers(run.id)), link))
+    return cb.status_list(listed)
+
+
+async def expire_runs(
+    kb: KnowledgeBase, store: ChecklistStore, client: AsyncWebClient, *, days: float
+) -> int:
+    """Close runs left alone for `days`, with a note in each thread. Returns how many were closed."""
+    closed = await store.expire(timedelta(days=days))
+    for run in closed:
+        checklist = kb.checklist(run.checklist_id)
+        if checklist is None or not run.thread_ts:
+            continue
+        answered = len(await store.answers(run.id))
+        try:
+            await client.chat_postMessage(
+                channel=run.channel_id,
+                thread_ts=run.thread_ts,
+                text="This checklist was closed because nobody answered for a while. "
+                "The answers so far are kept; start again with /checklist.",
+            )
+            await client.chat_update(
+                channel=run.channel_id,
+                ts=run.thread_ts,
+                **cb.parent_message(run, checklist, answered).as_kwargs(),
+            )
+        except SlackApiError as error:
+            logger.warning("could not note the expiry of a checklist: %s", error.response.get("error"))
+    return len(closed)
+
+
+def _plain(text: str) -> str:
+    return text.replace("*", "").replace("`", "")
+
+
+async def _respond_privately(respond: AsyncRespond, text: str) -> None:
+    await respond(response_type="ephemeral", replace_original=False, **notice(text).as_kwargs())
+
+
+def register(app: AsyncApp) -> None:
+    app.command(CHECKLIST_COMMAND)(handle_checklist)
+    app.action(cb.START_ACTION)(handle_start_button)
+    for action_id in BUTTON_KINDS:
+        app.action(action_id)(handle_step_button)
+    app.action(cb.EXPORT_ACTION)(handle_export)
+    app.action(cb.RESUME_ACTION)(handle_resume)

@@ -1,0 +1,262 @@
+"""Block Kit for checklists: the list, the parent message, each step, and the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.checklist_store import Run
+from handlers.blocks import HEADER_LIMIT, SECTION_LIMIT, Message, escape, quote, truncate
+from knowledge.base import KnowledgeBase
+from knowledge.checklist_engine import Status, Summary
+from knowledge.model import Checklist, ChecklistStep
+
+START_ACTION = "checklist_start"
+ANSWER_ACTION = "checklist_answer"
+SKIP_ACTION = "checklist_skip"
+BACK_ACTION = "checklist_back"
+CANCEL_ACTION = "checklist_cancel"
+EXPORT_ACTION = "checklist_export"
+RESUME_ACTION = "checklist_resume"
+
+TYPED_HINT = (
+    "Or reply in this thread: an answer, *skip*, *back*, *cancel*, or *note: …* to add a note to this step."
+)
+
+
+def step_value(run_id: str, index: int, value: str = "") -> str:
+    """What a step's button carries: the run, the step it answers, and the option."""
+    return f"{run_id}|{index}|{value}"
+
+
+def parse_step_value(raw: str) -> tuple[str, int, str] | None:
+    parts = raw.split("|")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    return parts[0], int(parts[1]), parts[2]
+
+
+def _button(
+    label: str, action_id: str, value: str, style: str | None = None, confirm: ConfirmObject | None = None
+) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=truncate(label, 75)),
+        action_id=action_id,
+        value=value[:2000],
+        style=style,
+        confirm=confirm,
+    )
+
+
+def _blocks(blocks: list[Block]) -> list[dict[str, object]]:
+    return [b.to_dict() for b in blocks]
+
+
+def checklist_list(checklists: Sequence[Checklist]) -> Message:
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Checklists"))]
+    for checklist in checklists:
+        text = f"*{escape(checklist.title)}* ({len(checklist.steps)} steps)\n{escape(checklist.purpose)}\n`/checklist {checklist.id}`"
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)),
+                accessory=_button("Start", START_ACTION, checklist.id, style="primary"),
+            )
+        )
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text="A checklist runs in a thread in this channel: anyone here can answer. `/checklist status` lists the open ones."
+                )
+            ]
+        )
+    )
+    fallback = "Checklists: " + "; ".join(f"{c.title} (/checklist {c.id})" for c in checklists)
+    return Message(fallback, _blocks(blocks))
+
+
+def _progress(run: Run, checklist: Checklist, answered: int) -> str:
+    total = len(checklist.steps)
+    if run.status == Status.COMPLETE:
+        return f":white_check_mark: Complete: {total} of {total} steps"
+    if run.status == Status.CANCELLED:
+        who = f" by <@{run.closed_by}>" if run.closed_by else ""
+        return f":no_entry_sign: Cancelled{who} after {answered} of {total} steps"
+    if run.status == Status.EXPIRED:
+        return f":hourglass: Closed after a long time without answers, at {answered} of {total} steps"
+    return f"Progress: {answered} of {total} steps"
+
+
+def parent_message(run: Run, checklist: Checklist, answered: int, score: int | None = None) -> Message:
+    status = _progress(run, checklist, answered)
+    if score is not None:
+        status += f" · Score {score}%"
+    blocks: list[Block] = [
+        HeaderBlock(
+            text=PlainTextObject(text=truncate(f":clipboard: {checklist.title}", HEADER_LIMIT), emoji=True)
+        ),
+        SectionBlock(text=MarkdownTextObject(text=escape(checklist.purpose))),
+        ContextBlock(elements=[MarkdownTextObject(text=f"Started by <@{run.started_by}> · {status}")]),
+    ]
+    if run.is_open:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(text="The steps are in the thread. Anyone in the channel can answer.")
+                ]
+            )
+        )
+    plain = (
+        status.replace(":white_check_mark: ", "").replace(":no_entry_sign: ", "").replace(":hourglass: ", "")
+    )
+    return Message(f"Checklist: {checklist.title}. {plain}", _blocks(blocks))
+
+
+def _reference(kb: KnowledgeBase, step: ChecklistStep) -> list[Block]:
+    entry = kb.get(step.ref) if step.ref else None
+    if entry is None:
+        return []
+    text = f"*{escape(entry.label)}*\n{quote(entry.text)}\n_{escape(entry.source.framework)}, “{escape(entry.source.page)}”_"
+    return [ContextBlock(elements=[MarkdownTextObject(text=truncate(text, SECTION_LIMIT))])]
+
+
+def step_message(kb: KnowledgeBase, run: Run, checklist: Checklist, index: int) -> Message:
+    step = checklist.steps[index]
+    total = len(checklist.steps)
+    heading = f"*Step {index + 1} of {total}*\n{escape(step.prompt)}"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=truncate(heading, SECTION_LIMIT)))]
+    blocks.extend(_reference(kb, step))
+    buttons = [_button(o.label, ANSWER_ACTION, step_value(run.id, index, o.value)) for o in step.options]
+    controls: list[ButtonElement] = []
+    if step.skippable:
+        controls.append(_button("Skip", SKIP_ACTION, step_value(run.id, index)))
+    if index > 0:
+        controls.append(_button("Back", BACK_ACTION, step_value(run.id, index)))
+    confirm = ConfirmObject(
+        title="Cancel this checklist?",
+        text="The answers so far are kept, but no more can be added.",
+        confirm="Cancel checklist",
+        deny="Keep going",
+        style="danger",
+    )
+    controls.append(
+        _button("Cancel checklist", CANCEL_ACTION, step_value(run.id, index), style="danger", confirm=confirm)
+    )
+    blocks.append(ActionsBlock(block_id=f"step_{index}", elements=buttons))
+    blocks.append(ActionsBlock(block_id=f"controls_{index}", elements=controls))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=TYPED_HINT)]))
+    options = ", ".join(o.label for o in step.options)
+    return Message(f"Step {index + 1} of {total}: {step.prompt} ({options})", _blocks(blocks))
+
+
+def answered_step(checklist: Checklist, index: int, label: str, user_id: str) -> Message:
+    step = checklist.steps[index]
+    total = len(checklist.steps)
+    heading = f"*Step {index + 1} of {total}*\n{escape(step.prompt)}"
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=truncate(heading, SECTION_LIMIT))),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(text=f":white_check_mark: *{escape(label)}*, answered by <@{user_id}>")
+            ]
+        ),
+    ]
+    return Message(f"Step {index + 1} of {total}: {label}", _blocks(blocks))
+
+
+def closed_step(checklist: Checklist, index: int, why: str) -> Message:
+    """A step message that can no longer be answered; `why` is mrkdwn the app wrote (no user text)."""
+    step = checklist.steps[index]
+    heading = f"*Step {index + 1} of {len(checklist.steps)}*\n{escape(step.prompt)}"
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=truncate(heading, SECTION_LIMIT))),
+        ContextBlock(elements=[MarkdownTextObject(text=why)]),
+    ]
+    return Message(f"Step {index + 1}: {why}", _blocks(blocks))
+
+
+def summary_message(summary: Summary, run_id: str) -> Message:
+    checklist = summary.checklist
+    blocks: list[Block] = [
+        HeaderBlock(text=PlainTextObject(text=truncate(f"Summary: {checklist.title}", HEADER_LIMIT)))
+    ]
+    facts = []
+    if summary.choice:
+        facts.append(f"*About:* {escape(summary.choice)}")
+    if summary.percent is not None:
+        facts.append(
+            f"*Score:* {summary.percent}% over {summary.scored} scored answers (Yes counts 1, Partly ½, No 0; Not sure and skipped steps are not scored)"
+        )
+    if facts:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(facts))))
+    lines = []
+    for row in summary.rows:
+        by = f" (<@{row.answer.user_id}>)" if row.answer else ""
+        lines.append(f"{row.position}. {escape(row.step.prompt)} *{escape(row.label)}*{by}")
+        lines.extend(f"      _Note from <@{n.user_id}>: {escape(n.text)}_" for n in row.notes)
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_LIMIT - 50:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+            chunk = []
+        chunk.append(truncate(line, SECTION_LIMIT - 50))
+    if chunk:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    blocks.append(DividerBlock())
+    if summary.gaps:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Gaps to work on ({len(summary.gaps)})*")))
+        for gap in summary.gaps[:20]:
+            text = f"*{escape(gap.label)}*: {escape(gap.step.prompt)}"
+            if gap.entry is not None:
+                text += f"\n{quote(gap.entry.text)}\n_{escape(gap.entry.label)}, {escape(gap.entry.source.framework)}_"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT))))
+    else:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="*No gaps recorded.*")))
+    blocks.append(
+        ActionsBlock(
+            block_id="summary_actions", elements=[_button("Export as Markdown", EXPORT_ACTION, run_id)]
+        )
+    )
+    gaps = f"{len(summary.gaps)} gaps" if summary.gaps else "no gaps"
+    score = f", score {summary.percent}%" if summary.percent is not None else ""
+    return Message(f"Summary of {checklist.title}: {gaps}{score}.", _blocks(blocks[:50]))
+
+
+def status_list(runs: Sequence[tuple[Run, Checklist, int, str | None]]) -> Message:
+    """Open runs in a channel: (run, checklist, answered, permalink)."""
+    if not runs:
+        return Message(
+            "There are no open checklists in this channel. Start one with /checklist.",
+            _blocks(
+                [
+                    SectionBlock(
+                        text=MarkdownTextObject(
+                            text="There are no open checklists in this channel. Start one with `/checklist`."
+                        )
+                    )
+                ]
+            ),
+        )
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Open checklists in this channel"))]
+    for run, checklist, answered, link in runs:
+        title = f"<{link}|{escape(checklist.title)}>" if link else escape(checklist.title)
+        text = f"*{title}*\nStarted by <@{run.started_by}> on {run.created_at:%d %b %Y} · {answered} of {len(checklist.steps)} steps"
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=text),
+                accessory=_button("Show current step", RESUME_ACTION, run.id),
+            )
+        )
+    return Message(f"{len(runs)} open checklists in this channel.", _blocks(blocks[:50]))

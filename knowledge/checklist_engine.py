@@ -1,0 +1,233 @@
+"""Checklist runs as a state machine: what a reply means, which transitions are allowed, the summary.
+
+Pure and synchronous: storage applies these decisions in a transaction, and chat front ends show them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from knowledge.base import KnowledgeBase
+from knowledge.model import Checklist, ChecklistOption, ChecklistStep, Entry
+from knowledge.text import fold
+
+SKIPPED = "skipped"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    COMPLETE = "complete"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class ReplyKind(StrEnum):
+    ANSWER = "answer"
+    SKIP = "skip"
+    BACK = "back"
+    CANCEL = "cancel"
+    NOTE = "note"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: ReplyKind
+    value: str = ""  # the option value for ANSWER, the note for NOTE
+
+
+_NOTE = re.compile(r"^\s*(?:note|comment)\s*[:\-]\s*(.+)$", re.IGNORECASE | re.DOTALL)
+_WORDS = {
+    ReplyKind.SKIP: {"skip", "pass", "next", "skip it", "skip this"},
+    ReplyKind.BACK: {"back", "go back", "previous", "undo", "prev"},
+    ReplyKind.CANCEL: {"cancel", "stop", "quit", "abort", "cancel checklist", "cancel run"},
+}
+_OPTION_SHORTHAND = {
+    "y": "yes",
+    "yeah": "yes",
+    "yep": "yes",
+    "n": "no",
+    "nope": "no",
+    "unsure": "not sure",
+    "dont know": "not sure",
+    "don't know": "not sure",
+    "dunno": "not sure",
+    "?": "not sure",
+}
+
+
+def parse_reply(step: ChecklistStep, text: str) -> Reply:
+    """What a message typed in a checklist thread means for `step`.
+
+    An option (by label or value, any case, e.g. "partly", "Not sure", "y"), "skip", "back", "cancel",
+    or "note: ..." to attach a note. Anything else is UNKNOWN: the caller says what would work.
+    """
+    note = _NOTE.match(text)
+    if note:
+        return Reply(ReplyKind.NOTE, note.group(1).strip())
+    said = " ".join(fold(text).replace("_", " ").split()).strip(" .!")
+    said = _OPTION_SHORTHAND.get(said, said)
+    for option in step.options:
+        if said in (fold(option.label).strip(), option.value.replace("_", " ")):
+            return Reply(ReplyKind.ANSWER, option.value)
+    for kind, spellings in _WORDS.items():
+        if said in spellings:
+            return Reply(kind)
+    return Reply(ReplyKind.UNKNOWN)
+
+
+def option(step: ChecklistStep, value: str) -> ChecklistOption | None:
+    return next((o for o in step.options if o.value == value), None)
+
+
+def describe_value(step: ChecklistStep, value: str) -> str:
+    if value == SKIPPED:
+        return "Skipped"
+    found = option(step, value)
+    return found.label if found else value
+
+
+def check_transition(checklist: Checklist, status: str, at: int, expected: int, reply: Reply) -> str | None:
+    """Why `reply` to step `expected` cannot be applied to a run in `status` at step `at`, or None if it can."""
+    if status != Status.OPEN:
+        return {
+            Status.COMPLETE: "This checklist is already complete: see the summary in the thread.",
+            Status.CANCELLED: "This checklist was cancelled. Start a new one with /checklist.",
+            Status.EXPIRED: "This checklist was closed after a long time without answers. Start a new one with /checklist.",
+        }.get(Status(status), "This checklist is not open.")
+    if reply.kind == ReplyKind.CANCEL:
+        return None
+    if expected != at:
+        return "That step has already been answered. Answer the latest step in the thread."
+    step = checklist.steps[at]
+    if reply.kind == ReplyKind.ANSWER and option(step, reply.value) is None:
+        return "That is not one of this step's answers."
+    if reply.kind == ReplyKind.SKIP and not step.skippable:
+        return "This step can't be skipped: please choose one of its answers."
+    if reply.kind == ReplyKind.BACK and at == 0:
+        return "This is the first step, so there is nothing to go back to."
+    return None
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    step_id: str
+    value: str
+    user_id: str
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    step_id: str
+    user_id: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    position: int
+    step: ChecklistStep
+    answer: AnswerRecord | None
+    label: str
+    notes: tuple[NoteRecord, ...]
+
+
+@dataclass(frozen=True)
+class Gap:
+    step: ChecklistStep
+    label: str
+    entry: Entry | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    checklist: Checklist
+    rows: tuple[SummaryRow, ...]
+    gaps: tuple[Gap, ...]
+    score: float | None  # 0..1 over the scored answers; None when nothing was scored
+    scored: int
+    choice: str | None = None  # e.g. which service a quality check was about
+    skipped: int = 0
+    unsure: tuple[str, ...] = field(default=())
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.score is None else round(self.score * 100)
+
+
+def summarise(
+    kb: KnowledgeBase,
+    checklist: Checklist,
+    answers: Mapping[str, AnswerRecord],
+    notes: Sequence[NoteRecord] = (),
+) -> Summary:
+    """Every answer with who gave it and any notes; the gaps with the words behind them; the score."""
+    rows: list[SummaryRow] = []
+    gaps: list[Gap] = []
+    points = 0.0
+    scored = skipped = 0
+    choice: str | None = None
+    for position, step in enumerate(checklist.steps, start=1):
+        answer = answers.get(step.id)
+        step_notes = tuple(n for n in notes if n.step_id == step.id)
+        label = describe_value(step, answer.value) if answer else "Not answered"
+        rows.append(SummaryRow(position, step, answer, label, step_notes))
+        if answer is None:
+            continue
+        if answer.value == SKIPPED:
+            skipped += 1
+            continue
+        chosen = option(step, answer.value)
+        if chosen is None:
+            continue
+        if step.chooses:
+            choice = chosen.label
+            continue
+        if chosen.gap:
+            gaps.append(Gap(step, chosen.label, kb.get(step.ref) if step.ref else None))
+        if not chosen.neutral:
+            points += chosen.score
+            scored += 1
+    return Summary(
+        checklist=checklist,
+        rows=tuple(rows),
+        gaps=tuple(gaps),
+        score=points / scored if scored else None,
+        scored=scored,
+        choice=choice,
+        skipped=skipped,
+    )
+
+
+def to_markdown(summary: Summary, *, title_suffix: str = "", names: Mapping[str, str] | None = None) -> str:
+    """The results as a Markdown document, for export."""
+    people = names or {}
+    lines = [f"# {summary.checklist.title}{title_suffix}", "", summary.checklist.purpose, ""]
+    if summary.choice:
+        lines += [f"**About:** {summary.choice}", ""]
+    if summary.score is not None:
+        lines += [f"**Score:** {summary.percent}% over {summary.scored} scored answers", ""]
+    lines += ["| # | Step | Answer | By | Notes |", "|---|---|---|---|---|"]
+    for row in summary.rows:
+        by = people.get(row.answer.user_id, row.answer.user_id) if row.answer else ""
+        notes = "; ".join(n.text for n in row.notes)
+        cells = [str(row.position), row.step.prompt, row.label, by, notes]
+        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    lines.append("")
+    if summary.gaps:
+        lines += ["## Gaps to work on", ""]
+        for gap in summary.gaps:
+            lines.append(f"- **{gap.label}**: {gap.step.prompt}")
+            if gap.entry is not None:
+                lines.append(f"  > {gap.entry.text}")
+                lines.append(f"  > ({gap.entry.source.framework}, {gap.entry.source.page})")
+        lines.append("")
+    else:
+        lines += ["No gaps recorded.", ""]
+    return "\n".join(lines)
