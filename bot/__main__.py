@@ -119,6 +119,31 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
         await deps.store.close()
 
 
+EXPIRY_SWEEP_SECONDS = 3600
+
+
+async def _expire_forever(deps: object, app: object) -> None:
+    """Close checklist runs left unanswered for CHECKLIST_EXPIRY_DAYS, once an hour."""
+    from handlers.checklist import expire_runs
+    from handlers.context import Deps
+
+    assert isinstance(deps, Deps)
+    while True:
+        try:
+            closed = await expire_runs(
+                deps.knowledge.current,
+                deps.runs,
+                app.client,  # type: ignore[attr-defined]
+                days=deps.settings.checklist_expiry_days,
+            )
+            if closed:
+                logger.info("closed %d checklist runs left unanswered", closed)
+            await deps.store.prune_claims()
+        except Exception:  # a failed sweep must not stop the app; the next one tries again
+            logger.exception("expiry sweep failed")
+        await asyncio.sleep(EXPIRY_SWEEP_SECONDS)
+
+
 async def _until_stopped() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -130,35 +155,43 @@ async def _until_stopped() -> None:
 async def _serve(deps: object, host: str, port: int) -> None:
     from aiohttp import web
 
-    from bot.app import create_app
+    from bot.app import close_app, create_app
     from bot.web import EVENTS_PATH, create_web_app
     from handlers.context import Deps
 
     assert isinstance(deps, Deps)
-    runner = web.AppRunner(create_web_app(create_app(deps), deps), access_log=None, shutdown_timeout=10)
+    app = create_app(deps)
+    runner = web.AppRunner(create_web_app(app, deps), access_log=None, shutdown_timeout=10)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     logger.info("HTTP mode: listening on %s:%d, Slack posts to %s", host, port, EVENTS_PATH)
+    sweeper = asyncio.create_task(_expire_forever(deps, app))
     await _until_stopped()
+    sweeper.cancel()
     logger.info("stopping: finishing requests in flight")
     await runner.cleanup()
     await finish_listeners()
+    await close_app(app)
 
 
 async def _socket(deps: object) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.app import create_app
+    from bot.app import close_app, create_app
     from handlers.context import Deps
 
     assert isinstance(deps, Deps)
-    handler = AsyncSocketModeHandler(create_app(deps), deps.settings.slack_app_token)
+    app = create_app(deps)
+    handler = AsyncSocketModeHandler(app, deps.settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     logger.info("Socket Mode: connected")
+    sweeper = asyncio.create_task(_expire_forever(deps, app))
     await _until_stopped()
+    sweeper.cancel()
     logger.info("stopping")
     await handler.close_async()  # type: ignore[no-untyped-call]
     await finish_listeners()
+    await close_app(app)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.error import BoltError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -17,12 +18,28 @@ from handlers.context import DEPS_KEY, Deps
 
 logger = logging.getLogger(__name__)
 
+
+class _SameTokenWarning(logging.Filter):
+    """Bolt also reads SLACK_BOT_TOKEN itself and warns that it is unused when given a client made with
+    that very token; the warning says nothing an operator can act on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_bolt_logger = logging.getLogger("slack_bolt")
+_bolt_logger.addFilter(_SameTokenWarning())
+
 SORRY = "Sorry, something went wrong on my side and I could not finish that. Please try again in a minute."
 
 
 def make_client(token: str | None, base_url: str) -> AsyncWebClient:
-    """A Web API client honouring SLACK_API_URL, retrying 429s after Slack's Retry-After."""
-    client = AsyncWebClient(token=token, base_url=base_url)
+    """A Web API client honouring SLACK_API_URL, retrying 429s after Slack's Retry-After.
+
+    It keeps one HTTP session (and so its connections) for all calls: call close_app() at shutdown.
+    Needs a running event loop.
+    """
+    client = AsyncWebClient(token=token, base_url=base_url, session=aiohttp.ClientSession())
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
     return client
 
@@ -47,7 +64,7 @@ def create_app(
         client=make_client(token or settings.slack_bot_token, settings.slack_api_url),
         signing_secret=signing_secret or settings.slack_signing_secret,
         process_before_response=process_before_response,
-        logger=logging.getLogger("slack_bolt"),
+        logger=_bolt_logger,
     )
 
     async def inject_deps(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
@@ -58,6 +75,13 @@ def create_app(
     register_all(app)
     app.error(handle_error)
     return app
+
+
+async def close_app(app: AsyncApp) -> None:
+    """Close the Web API client's HTTP session."""
+    session = app.client.session
+    if session is not None and not session.closed:
+        await session.close()
 
 
 async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import payloads
-from bot.app import create_app
+from bot.app import close_app, create_app
 from bot.fakeslack import TEAM_ID, Call, FakeSlack
 from bot.textview import Button, render
 from handlers.context import Deps
@@ -65,6 +65,7 @@ class Console:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
+        await close_app(self.app)
         await self.fake.stop()
 
     def _key(self) -> str:

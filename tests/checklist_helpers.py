@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.fakeslack import Call
-from tests.slack import CHANNEL, TEAM, USER, RunningApp, button, new_ts
+from tests.slack import CHANNEL, TEAM, USER, SlackClient, button, new_ts
 
 
-def step_posts(app: RunningApp) -> list[Call]:
+def step_posts(app: SlackClient) -> list[Call]:
     """Step messages posted so far (in threads, with answer buttons)."""
     return [
         c
@@ -17,16 +17,18 @@ def step_posts(app: RunningApp) -> list[Call]:
     ]
 
 
-async def start(app: RunningApp, name: str = "principles", *, user: str = USER) -> tuple[Call, Call]:
+async def start(app: SlackClient, name: str = "principles", *, user: str = USER) -> tuple[Call, Call]:
     """Start a checklist with the slash command; returns the parent post and the first step post."""
+    before = len(app.fake.api_calls("chat.postMessage"))
     response, _ = await app.command("/checklist", name, user=user)
     assert response.status == 200, response.text
-    parent, first = await app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=2)
+    posts = await app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=before + 2)
+    parent, first = posts[before], posts[before + 1]
     assert first.payload["thread_ts"] == parent.result["ts"]
     return parent, first
 
 
-async def click_option(app: RunningApp, step: Call, label: str, *, user: str = USER) -> str:
+async def click_option(app: SlackClient, step: Call, label: str, *, user: str = USER) -> str:
     """Press a button on a posted step message; returns the response_url key used."""
     message = {
         "type": "message",
@@ -46,13 +48,13 @@ async def click_option(app: RunningApp, step: Call, label: str, *, user: str = U
     return key
 
 
-async def wait_steps(app: RunningApp, count: int) -> Call:
+async def wait_steps(app: SlackClient, count: int) -> Call:
     """Wait until `count` step messages have been posted; returns the latest."""
     await app.fake.wait_for(lambda c: c in step_posts(app), count=count)
     return step_posts(app)[-1]
 
 
-async def reply_in_thread(app: RunningApp, parent: Call, text: str, *, user: str = USER) -> None:
+async def reply_in_thread(app: SlackClient, parent: Call, text: str, *, user: str = USER) -> None:
     event = {
         "type": "message",
         "user": user,
@@ -68,19 +70,19 @@ async def reply_in_thread(app: RunningApp, parent: Call, text: str, *, user: str
     assert response.status == 200
 
 
-def latest_step(app: RunningApp) -> Call:
+def latest_step(app: SlackClient) -> Call:
     return step_posts(app)[-1]
 
 
-def summary_posts(app: RunningApp) -> list[Call]:
+def summary_posts(app: SlackClient) -> list[Call]:
     return [c for c in app.fake.api_calls("chat.postMessage") if "Summary:" in c.text]
 
 
-def parent_updates(app: RunningApp, parent: Call) -> list[Call]:
+def parent_updates(app: SlackClient, parent: Call) -> list[Call]:
     return [c for c in app.fake.api_calls("chat.update") if c.payload.get("ts") == parent.result["ts"]]
 
 
-def ephemerals(app: RunningApp, key: str | None = None) -> list[dict[str, Any]]:
+def ephemerals(app: SlackClient, key: str | None = None) -> list[dict[str, Any]]:
     """Private replies: through a response_url (buttons) or chat.postEphemeral (thread replies)."""
     found = [c.payload for c in app.fake.responses() if key is None or c.method == key]
     found += [c.payload for c in app.fake.api_calls("chat.postEphemeral")]

@@ -10,9 +10,10 @@ from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
+from slack_bolt.async_app import AsyncApp
 
 from bot import payloads
-from bot.app import create_app
+from bot.app import close_app, create_app
 from bot.drain import finish_listeners
 from bot.fakeslack import FakeSlack
 from bot.runtime import build_deps
@@ -145,11 +146,13 @@ class RunningApp(SlackClient):
 
     deps: Deps = field(kw_only=True)
     server: TestServer = field(kw_only=True)
+    app: AsyncApp = field(kw_only=True)
 
     async def stop(self) -> None:
         await self.session.close()
         await self.server.close()
         await finish_listeners()
+        await close_app(self.app)
         await self.deps.store.close()
 
 
@@ -185,7 +188,8 @@ async def start_app(fake: FakeSlack, database_url: str, **overrides: Any) -> Run
     }
     values.update(overrides)
     deps = await build_deps(Settings(**values))
-    server = TestServer(create_web_app(create_app(deps), deps), host="127.0.0.1")
+    app = create_app(deps)
+    server = TestServer(create_web_app(app, deps), host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("/"))
-    return RunningApp(fake, base, aiohttp.ClientSession(), deps=deps, server=server)
+    return RunningApp(fake, base, aiohttp.ClientSession(), deps=deps, server=server, app=app)

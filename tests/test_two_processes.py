@@ -1,0 +1,115 @@
+"""Two app processes sharing PostgreSQL serve one checklist run alternately, and a click sent to both at
+once is recorded once. Real `python -m bot serve` processes, real signed HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.fakeslack import FakeSlack
+from tests.checklist_helpers import click_option, start, step_posts, wait_steps
+from tests.conftest import fresh_engine
+from tests.slack import CHANNEL, SECRET, SlackClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _serve(database_url: str, api_url: str) -> tuple[asyncio.subprocess.Process, str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(150):
+            try:
+                async with session.get(f"{base}/readyz") as resp:
+                    if resp.status == 200:
+                        return process, base
+            except aiohttp.ClientError:
+                pass
+            if process.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+    process.kill()
+    _, err = await process.communicate()
+    raise AssertionError(f"the app did not start: {err.decode()[-2000:]}")
+
+
+@pytest.fixture
+async def postgres_url(tmp_path: Path) -> AsyncIterator[str]:
+    engine = await fresh_engine("postgres", tmp_path)
+    url = engine.url.render_as_string(hide_password=False)
+    await engine.dispose()
+    yield url
+
+
+async def test_two_processes_on_postgres_serve_one_run_alternately(
+    postgres_url: str, fake_slack: FakeSlack
+) -> None:
+    (first, url_a), (second, url_b) = await asyncio.gather(
+        _serve(postgres_url, fake_slack.api_url), _serve(postgres_url, fake_slack.api_url)
+    )
+    session = aiohttp.ClientSession()
+    a, b = SlackClient(fake_slack, url_a, session), SlackClient(fake_slack, url_b, session)
+    try:
+        _, step = await start(a, "nos")
+        for number in range(1, 6):
+            via = b if number % 2 else a  # each click goes to the other process
+            await click_option(via, step, "Yes")
+            if number < 5:
+                step = await wait_steps(a, number + 1)
+        [summary] = await fake_slack.wait_for(
+            lambda c: c.method == "chat.postMessage" and "Summary:" in c.text
+        )
+        assert "Score:* 100% over 5 scored answers" in summary.text
+
+        # The same click delivered to both processes at once moves the run once.
+        _, step = await start(a, "principles")
+        before = len(step_posts(a))
+        await asyncio.gather(click_option(a, step, "No"), click_option(b, step, "No"))
+        await wait_steps(a, before + 1)
+        await asyncio.sleep(1.0)
+        assert len(step_posts(a)) == before + 1
+        told = [c for c in fake_slack.responses() if "already been answered" in c.text]
+        assert len(told) == 1
+    finally:
+        await session.close()
+        for process in (first, second):
+            process.terminate()
+        codes = [await p.wait() for p in (first, second)]
+    assert codes == [0, 0]  # SIGTERM is a clean stop
+    assert CHANNEL
