@@ -1,4 +1,4 @@
-"""python -m bot [run | serve | socket | console | check | report]: run or inspect Commissioning Guide."""
+"""python -m bot [run | serve | socket | console | check | report | export RUN]: run or inspect Commissioning Guide."""
 
 from __future__ import annotations
 
@@ -144,11 +144,31 @@ async def _expire_forever(deps: object, app: object) -> None:
         await asyncio.sleep(EXPIRY_SWEEP_SECONDS)
 
 
-async def _until_stopped() -> None:
+async def _until_stopped(deps: object) -> None:
+    """Run until SIGTERM or SIGINT; SIGHUP reloads the content (validated first, kept if invalid)."""
+    from handlers.context import Deps
+
+    assert isinstance(deps, Deps)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+
+    async def reload() -> None:
+        problems = await deps.knowledge.reload()
+        if problems:
+            logger.error("SIGHUP reload rejected; keeping the old content:\n%s", "\n".join(problems))
+        else:
+            logger.info("SIGHUP: content reloaded (%d entries)", len(deps.knowledge.current.entries))
+
+    reloads: set[asyncio.Task[None]] = set()
+
+    def on_hangup() -> None:
+        task = asyncio.create_task(reload())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_hangup)
     await stop.wait()
 
 
@@ -166,7 +186,7 @@ async def _serve(deps: object, host: str, port: int) -> None:
     await web.TCPSite(runner, host, port).start()
     logger.info("HTTP mode: listening on %s:%d, Slack posts to %s", host, port, EVENTS_PATH)
     sweeper = asyncio.create_task(_expire_forever(deps, app))
-    await _until_stopped()
+    await _until_stopped(deps)
     sweeper.cancel()
     logger.info("stopping: finishing requests in flight")
     await runner.cleanup()
@@ -186,7 +206,7 @@ async def _socket(deps: object) -> None:
     await handler.connect_async()  # type: ignore[no-untyped-call]
     logger.info("Socket Mode: connected")
     sweeper = asyncio.create_task(_expire_forever(deps, app))
-    await _until_stopped()
+    await _until_stopped(deps)
     sweeper.cancel()
     logger.info("stopping")
     await handler.close_async()  # type: ignore[no-untyped-call]

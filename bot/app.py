@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import register_all
 from handlers.blocks import notice
+from handlers.catalog import commands
 from handlers.context import DEPS_KEY, Deps
 
 logger = logging.getLogger(__name__)
@@ -24,12 +25,16 @@ class _SameTokenWarning(logging.Filter):
     that very token; the warning says nothing an operator can act on."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        # Bolt's advice for unhandled requests is for developers ("add @app.command(...)"); the request log
+        # already records them as "unhandled".
+        return "`token` will be unused" not in message and "Unhandled request" not in message
 
 
 _bolt_logger = logging.getLogger("slack_bolt")
 _bolt_logger.addFilter(_SameTokenWarning())
 
+KNOWN_COMMANDS = frozenset(name for name, _usage, _what in commands())
 SORRY = "Sorry, something went wrong on my side and I could not finish that. Please try again in a minute."
 
 
@@ -67,8 +72,13 @@ def create_app(
         logger=_bolt_logger,
     )
 
-    async def inject_deps(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
+    async def inject_deps(
+        context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> None:
         context[DEPS_KEY] = deps
+        command = body.get("command")
+        if command in KNOWN_COMMANDS:
+            deps.metrics.commands.labels(command).inc()
         await next()
 
     app.use(inject_deps)

@@ -119,6 +119,19 @@ class ChecklistStore:
             row = (await conn.execute(select(checklist_runs).where(checklist_runs.c.id == run_id))).first()
         return _run(row) if row is not None else None
 
+    async def find(self, reference: str) -> Run | None:
+        """A run by its id, or by a prefix of 8 or more characters if only one run has it."""
+        reference = reference.strip().lower()
+        if len(reference) >= 36 or len(reference) < 8 or not all(c in "0123456789abcdef-" for c in reference):
+            return await self.get(reference)
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(checklist_runs).where(checklist_runs.c.id.startswith(reference)).limit(2)
+                )
+            ).all()
+        return _run(rows[0]) if len(rows) == 1 else None
+
     async def by_thread(self, team_id: str, channel_id: str, thread_ts: str) -> Run | None:
         async with self.engine.connect() as conn:
             row = (

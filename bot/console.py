@@ -21,7 +21,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot import payloads
 from bot.app import close_app, create_app
 from bot.fakeslack import TEAM_ID, Call, FakeSlack
-from bot.textview import Button, render
+from bot.textview import BUTTON_MARK, Button, render
 from handlers.context import Deps
 
 CHANNEL = "C0CONSOLE"
@@ -50,6 +50,7 @@ class Console:
         self.secret = secrets.token_hex(16)
         self.buttons: list[tuple[Button, _Shown]] = []
         self.last_thread: tuple[str, str] | None = None
+        self.shown_by_key: dict[str, _Shown] = {}
         self._keys = 0
 
     async def __aenter__(self) -> Console:
@@ -85,8 +86,8 @@ class Console:
             await self._command(line)
         elif line.startswith("!"):
             await self._press(line[1:].strip())
-        elif line.lower().startswith("reply "):
-            await self._reply(line[6:].strip())
+        elif line.lower() == "reply" or line.lower().startswith("reply "):
+            await self._reply(line[5:].strip())
         else:
             await self._message(line)
         return True
@@ -133,8 +134,11 @@ class Console:
         await self._dispatch(payloads.event_callback(event, team_id=TEAM_ID), payloads.JSON)
 
     async def _reply(self, text: str) -> None:
+        if not text:
+            self._print("Type reply and your answer, e.g. reply yes, reply skip or reply note: …")
+            return
         if self.last_thread is None:
-            self._print("There is no thread to reply in yet.")
+            self._print("There is no thread to reply in yet: start a checklist, or press Show current step.")
             return
         channel, thread_ts = self.last_thread
         await self._message(text, thread_ts=thread_ts, channel=channel)
@@ -165,14 +169,17 @@ class Console:
             if p.get("delete_original") in (True, "true"):
                 self._print("(the private message above was removed)")
                 return
-            where = "in #console" if p.get("response_type") == "in_channel" else "only visible to you"
-            if p.get("replace_original") in (True, "true"):
+            original = self.shown_by_key.get(call.method)
+            replacing = p.get("replace_original") in (True, "true")
+            if replacing and original is not None:  # a replaced message stays where it was
+                where = "only visible to you" if original.ephemeral else self._place(original.channel, None)
+                shown = _Shown(original.channel, original.ts, call.method, original.ephemeral, p)
                 where += ", replacing the message above"
-            self._show(
-                p,
-                _Shown(CHANNEL, self.fake.next_ts(), call.method, p.get("response_type") != "in_channel", p),
-                where,
-            )
+            else:
+                private = p.get("response_type") != "in_channel"
+                where = "only visible to you" if private else "in #console"
+                shown = _Shown(CHANNEL, self.fake.next_ts(), call.method, private, p)
+            self._show(p, shown, where)
         elif call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral") and call.result.get(
             "ok"
         ):
@@ -180,9 +187,8 @@ class Console:
             channel = str(p.get("channel", ""))
             ts = str(call.result.get("ts") or call.result.get("message_ts") or "")
             thread = p.get("thread_ts")
-            where = "direct message" if channel.startswith("D") else "in #console"
+            where = self._place(channel, thread)
             if thread:
-                where += ", in the thread"
                 self.last_thread = (channel, str(thread))
             if call.method == "chat.update":
                 where = "message updated"
@@ -193,22 +199,39 @@ class Console:
                 p, _Shown(channel, ts, self._key(), call.method == "chat.postEphemeral", message), where
             )
         elif call.method == "files.completeUploadExternal":
-            titles = ", ".join(str(f.get("title")) for f in call.payload.get("files") or [])
-            self._print(f"[file posted in the thread: {titles}]")
+            for file in call.payload.get("files") or []:
+                content = self.fake.files.get(str(file.get("id")), b"").decode("utf-8", errors="replace")
+                self._print(f"┌ File posted in the thread: {file.get('title')}")
+                for line in content.splitlines():
+                    self._print(f"│ {line}")
+                self._print("└")
         elif not call.result.get("ok", True) and call.method != "auth.test":
             self._print(f"(Slack answered {call.method} with {call.result.get('error')})")
 
+    @staticmethod
+    def _place(channel: str, thread: object) -> str:
+        where = "direct message" if channel.startswith("D") else "in #console"
+        return where + (", in the thread" if thread else "")
+
     def _show(self, payload: dict[str, Any], shown: _Shown, where: str) -> None:
+        self.shown_by_key[shown.response_key] = shown
         lines, buttons = render(payload)
+        numbers = []
+        for button in buttons:
+            self.buttons.append((button, shown))
+            numbers.append(len(self.buttons))
+        placed: set[int] = set()
         self._print(f"┌ Commissioning Guide ({where})")
         for line in lines:
-            self._print(f"│ {line}")
-        if buttons:
-            labels = []
-            for button in buttons:
-                self.buttons.append((button, shown))
-                labels.append(f"[{len(self.buttons)}] {button.label}")
-            self._print("│ " + "   ".join(labels))
+            if line.startswith(BUTTON_MARK):  # a button beside the text above it
+                index = int(line.removeprefix(BUTTON_MARK))
+                placed.add(index)
+                self._print(f"│   [{numbers[index]}] {buttons[index].label}")
+            else:
+                self._print(f"│ {line}")
+        rest = [f"[{numbers[i]}] {b.label}" for i, b in enumerate(buttons) if i not in placed]
+        if rest:
+            self._print("│ " + "   ".join(rest))
         self._print("└")
 
     def _print(self, text: str) -> None:

@@ -15,5 +15,8 @@ async def build_deps(settings: Settings) -> Deps:
     engine = make_engine(settings.database_url)
     await create_schema(engine)
     return Deps(
-        settings=settings, knowledge=KnowledgeHolder(kb), store=Store(engine), runs=ChecklistStore(engine)
+        settings=settings,
+        knowledge=KnowledgeHolder(kb, settings.knowledge_dir),
+        store=Store(engine),
+        runs=ChecklistStore(engine),
     )

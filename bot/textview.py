@@ -22,6 +22,7 @@ _EMOJI = {
     ":clipboard:": "📋",
 }
 WIDTH = 100
+BUTTON_MARK = "\x00button:"
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,18 @@ def render(payload: dict[str, Any]) -> tuple[list[str], list[Button]]:
         kind = block.get("type")
         if kind == "header":
             title = mrkdwn_to_text(block["text"]["text"])
-            lines += [title.upper() if len(title) < 60 else title, "─" * min(len(title), WIDTH)]
+            lines += [title, "─" * min(len(title), WIDTH)]
         elif kind == "section":
             lines += _wrap(mrkdwn_to_text(block.get("text", {}).get("text", "")))
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button":  # a button beside the text (Start, Show current step)
+                label = mrkdwn_to_text(accessory["text"]["text"])
+                buttons.append(
+                    Button(
+                        label, accessory["action_id"], accessory.get("value", ""), block.get("block_id", "")
+                    )
+                )
+                lines.append(f"{BUTTON_MARK}{len(buttons) - 1}")  # numbered by the console, beside its text
             for field in block.get("fields") or []:
                 lines += _wrap(mrkdwn_to_text(field.get("text", "")), "  ")
         elif kind == "context":

@@ -1,25 +1,33 @@
-"""HTTP mode: Bolt's aiohttp adapter at /slack/events, plus /healthz and /readyz for operators."""
+"""HTTP mode: Bolt's aiohttp adapter at /slack/events, plus /healthz, /readyz and /metrics for operators."""
 
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bot.app import KNOWN_COMMANDS
+from bot.metrics import CONTENT_TYPE
 from handlers.context import Deps
 
 logger = logging.getLogger(__name__)
+requests_log = logging.getLogger("bot.requests")
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; larger bodies get 413
+SLACK_TYPES = ("application/x-www-form-urlencoded", "application/json")
 
 
 def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
     async def slack_events(request: web.Request) -> web.Response:
-        if request.content_type not in ("application/x-www-form-urlencoded", "application/json"):
+        started = time.perf_counter()
+        if request.content_type not in SLACK_TYPES:
+            deps.metrics.requests.labels("unknown", "bad_request").inc()
             return web.Response(
                 status=415, text="Slack sends application/x-www-form-urlencoded or application/json"
             )
@@ -28,6 +36,19 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
         body = raw.decode("utf-8", errors="replace")
         bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
         bolt_response = await app.async_dispatch(bolt_request)
+        elapsed = time.perf_counter() - started
+        kind = request_kind(bolt_request.body) if bolt_response.status != 401 else "unverified"
+        outcome = outcome_of(bolt_response.status)
+        deps.metrics.requests.labels(kind, outcome).inc()
+        deps.metrics.ack_seconds.labels(kind).observe(elapsed)
+        # One line per request: its kind, outcome and time; never its text or who sent it.
+        requests_log.info(
+            "%s -> %d in %.1f ms",
+            kind,
+            bolt_response.status,
+            elapsed * 1000,
+            extra={"kind": kind, "outcome": outcome, "duration_ms": round(elapsed * 1000, 1)},
+        )
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_request: web.Request) -> web.Response:
@@ -41,8 +62,34 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
         ready = all(checks.values())
         return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
 
+    async def metrics(_request: web.Request) -> web.Response:
+        return web.Response(body=deps.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
+
     web_app = web.Application(client_max_size=MAX_BODY)
     web_app.router.add_post(EVENTS_PATH, slack_events)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
+    web_app.router.add_get("/metrics", metrics)
     return web_app
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """A short, bounded label for what Slack sent: 'command /nos', 'event app_mention', 'block_actions'."""
+    if "command" in body:
+        command = str(body.get("command"))
+        return f"command {command}" if command in KNOWN_COMMANDS else "command (other)"
+    kind = str(body.get("type") or "unknown")
+    if kind == "event_callback":
+        event = body.get("event")
+        return f"event {event.get('type', 'unknown')}" if isinstance(event, dict) else "event unknown"
+    return kind if kind in ("block_actions", "url_verification", "view_submission", "shortcut") else "unknown"
+
+
+def outcome_of(status: int) -> str:
+    if status < 300:
+        return "ok"
+    if status == 401:
+        return "refused"
+    if status == 404:
+        return "unhandled"
+    return "bad_request" if status < 500 else "error"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.metrics import Metrics
 from handlers.blocks import Message, entry_card, escape, help_card, notice, truncate
 from handlers.catalog import commands
 from knowledge.base import KnowledgeBase
@@ -13,7 +14,15 @@ from knowledge.text import fold, strip_chat_markup
 
 logger = logging.getLogger(__name__)
 
-HELP_WORDS = frozenset({"", "help", "?", "commands", "usage", "hi", "hello", "hey", "what can you do"})
+HELP_WORDS = frozenset({"", "help", "?", "commands", "usage", "what can you do", "menu", "options"})
+GREETINGS = frozenset(
+    {"hi", "hello", "hey", "hiya", "morning", "good morning", "afternoon", "good afternoon", "yo"}
+)
+THANKS = frozenset(
+    {"thanks", "thank you", "thx", "ta", "cheers", "ty", "many thanks", "great thanks", "thanks a lot"}
+)
+GREETING_REPLY = "Hello! Ask me about the commissioning principles, the NOS or the national minimum standards, or type `/commissioning help` to see everything I can do."
+THANKS_REPLY = "You're welcome."
 MAX_QUESTION = 4000  # longer text is cut before matching: no question needs more
 
 OUT_OF_SCOPE = "I can only answer from the East Midlands commissioning framework, and “{question}” is outside what it covers."
@@ -33,10 +42,21 @@ def find_answer(kb: KnowledgeBase, question: str) -> Answer:
     return kb.searcher.answer(text)
 
 
+def small_talk(question: str) -> str | None:
+    """A short reply to a greeting or thanks, rather than the whole help card."""
+    said = fold(" ".join(strip_chat_markup(question).split())).strip(" ?!.,:)")
+    if said in GREETINGS:
+        return GREETING_REPLY
+    if said in THANKS:
+        return THANKS_REPLY
+    return None
+
+
 def render_answer(kb: KnowledgeBase, question: str, answer: Answer, *, private: bool) -> Message:
     """The reply to a question. `private` replies get a Share in channel button."""
     if answer.empty:
-        return help_card(commands())
+        reply = small_talk(question)
+        return notice(reply) if reply else help_card(commands())
     if answer.best is not None:
         return entry_card(
             kb, [answer.best], feedback=True, alternatives=answer.alternatives, shareable=private
@@ -51,6 +71,14 @@ def render_answer(kb: KnowledgeBase, question: str, answer: Answer, *, private: 
         )
     shown = escape(truncate(" ".join(question.split()), 200))
     return notice(OUT_OF_SCOPE.format(question=shown), detail=WHAT_I_KNOW)
+
+
+def count(metrics: Metrics, answer: Answer, route: str) -> None:
+    """Count an answer or a decline for /metrics (`route`: command, mention or dm)."""
+    if answer.best is not None:
+        metrics.answers.labels(route).inc()
+    elif should_record(answer):
+        metrics.declines.labels(route).inc()
 
 
 def should_record(answer: Answer) -> bool:

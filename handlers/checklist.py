@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.checklist_store import UNKNOWN_RUN, ChecklistStore, Run
+from bot.metrics import Metrics
 from handlers import checklist_blocks as cb
 from handlers import context as ctx
 from handlers.blocks import Message, escape, notice
@@ -171,6 +172,7 @@ async def apply_reply(
     *,
     step_ts: str | None,
     tell: Tell,
+    metrics: Metrics | None = None,
 ) -> None:
     """Record `reply` to step `expected` if the run is still there, then show what changed."""
     before = await store.get(run_id)
@@ -188,9 +190,15 @@ async def apply_reply(
         return
     run = outcome.run
     step = checklist.steps[expected]
+    if metrics is not None and reply.kind in (ReplyKind.ANSWER, ReplyKind.SKIP):
+        metrics.checklist_steps.inc()
+        if run.status == Status.COMPLETE:
+            metrics.checklist_completions.inc()
     try:
         await _show(kb, store, client, run, checklist, expected, reply, user, step_ts)
     except SlackApiError as error:
+        if metrics is not None:
+            metrics.slack_errors.labels(str(error.response.get("error", "unknown"))).inc()
         # The answer is recorded; the thread catches up on the next reply or "Show current step".
         logger.warning("checklist %s: could not update Slack: %s", run.id, error.response.get("error"))
         await tell(
@@ -245,7 +253,7 @@ async def _show(
         await client.chat_postMessage(
             channel=channel,
             thread_ts=run.thread_ts,
-            text=f"<@{user}> cancelled this checklist. The {len(answers)} answers given so far are kept.",
+            text=f"<@{user}> cancelled this checklist. {_kept(len(answers))}",
         )
 
 
@@ -277,6 +285,7 @@ async def handle_step_button(
         body["user"]["id"],
         step_ts=message_ts,
         tell=lambda t: _respond_privately(respond, t),
+        metrics=ctx.metrics(context),
     )
 
 
@@ -318,7 +327,18 @@ async def handle_thread_reply(
         shown = escape(" ".join(str(event.get("text") or "").split())[:80])
         await tell(UNRECOGNISED.format(text=shown, number=run.step_index + 1, options=options))
         return True
-    await apply_reply(kb, store, client, run.id, run.step_index, reply, user, step_ts=None, tell=tell)
+    await apply_reply(
+        kb,
+        store,
+        client,
+        run.id,
+        run.step_index,
+        reply,
+        user,
+        step_ts=None,
+        tell=tell,
+        metrics=ctx.metrics(context),
+    )
     return True
 
 
@@ -337,6 +357,9 @@ async def handle_export(
     if document is None or run is None:
         await _respond_privately(respond, UNKNOWN_RUN)
         return
+    message_ts = (body.get("container") or {}).get("message_ts", "")
+    if not await ctx.store(context).claim(f"export:{run.id}:{message_ts}:{body['user']['id']}"):
+        return  # a double click exports once
     try:
         await client.files_upload_v2(
             channel=run.channel_id,
@@ -349,8 +372,9 @@ async def handle_export(
         await _respond_privately(respond, explain(error))
 
 
-async def export_markdown(kb: KnowledgeBase, store: ChecklistStore, run_id: str) -> str | None:
-    run = await store.get(run_id)
+async def export_markdown(kb: KnowledgeBase, store: ChecklistStore, run_ref: str) -> str | None:
+    """A run's results as Markdown; `run_ref` is its id or the id's first 8 or more characters."""
+    run = await store.find(run_ref)
     checklist = kb.checklist(run.checklist_id) if run else None
     if run is None or checklist is None:
         return None
@@ -429,6 +453,12 @@ async def expire_runs(
         except SlackApiError as error:
             logger.warning("could not note the expiry of a checklist: %s", error.response.get("error"))
     return len(closed)
+
+
+def _kept(count: int) -> str:
+    if count == 0:
+        return "No answers had been given."
+    return "The 1 answer given is kept." if count == 1 else f"The {count} answers given so far are kept."
 
 
 def _plain(text: str) -> str:

@@ -229,6 +229,7 @@ def summary_message(summary: Summary, run_id: str) -> Message:
             block_id="summary_actions", elements=[_button("Export as Markdown", EXPORT_ACTION, run_id)]
         )
     )
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Run `{run_id[:8]}`")]))
     gaps = f"{len(summary.gaps)} gaps" if summary.gaps else "no gaps"
     score = f", score {summary.percent}%" if summary.percent is not None else ""
     return Message(f"Summary of {checklist.title}: {gaps}{score}.", _blocks(blocks[:50]))

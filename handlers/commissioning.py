@@ -2,22 +2,62 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from handlers import context as ctx
-from handlers.answers import find_answer, render_answer, should_record
+from handlers.answers import count, find_answer, render_answer, should_record
+from handlers.blocks import escape, notice
 from handlers.catalog import HELP_COMMAND
 
+logger = logging.getLogger(__name__)
 
-async def handle_commissioning(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
+
+RELOAD = "reload"
+NOT_ADMIN = (
+    "Only this app's admins can reload its content. Ask whoever runs the app to add you to ADMIN_USER_IDS."
+)
+
+
+async def handle_commissioning(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
     text = (command.get("text") or "").strip()
+    if text.lower() == RELOAD:
+        await reload_content(ack, command, respond, context)
+        return
     kb = ctx.kb(context)
     answer = find_answer(kb, text)
     await ack(response_type="ephemeral", **render_answer(kb, text, answer, private=True).as_kwargs())
+    count(ctx.metrics(context), answer, "command")
     if should_record(answer):
         await ctx.store(context).record_unanswered(ctx.team_id(command), text)
+
+
+async def reload_content(
+    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    """/commissioning reload: admins only. New content is validated first; if it has problems the old stays."""
+    deps = ctx.deps(context)
+    if command.get("user_id") not in deps.settings.admin_user_ids:
+        await ack(response_type="ephemeral", **notice(NOT_ADMIN).as_kwargs())
+        return
+    await ack(response_type="ephemeral", text="Reloading the content…")
+    problems = await deps.knowledge.reload()
+    if problems:
+        listed = "\n".join(f"• {escape(p)}" for p in problems[:20])
+        more = f"\n…and {len(problems) - 20} more" if len(problems) > 20 else ""
+        message = notice(
+            "The new content has problems, so I kept the old content. Fix these and reload again:",
+            detail=listed + more,
+        )
+    else:
+        kb = deps.knowledge.current
+        message = notice(f"Reloaded: {len(kb.entries)} entries and {len(kb.checklists)} checklists.")
+    logger.info("content reload by an admin: %s", "rejected" if problems else "done")
+    await respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
 
 def register(app: AsyncApp) -> None:

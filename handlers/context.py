@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.checklist_store import ChecklistStore
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.storage import Store
 from knowledge.base import KnowledgeBase
+from knowledge.loader import KnowledgeError, load_knowledge
 
 
 class KnowledgeHolder:
-    """The current knowledge base; `reload` swaps in new content atomically (never a half-loaded one)."""
+    """The current knowledge base; `reload` swaps in new content only once it has all loaded and validated."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, directory: Path | None = None) -> None:
         self.current = kb
+        self.directory = directory
+        self._lock = asyncio.Lock()
+
+    async def reload(self) -> list[str]:
+        """Load the content again; swap it in if valid. Returns the problems (empty when it was swapped in)."""
+        async with self._lock:
+            try:
+                # Parsing and indexing take a few hundred ms: off the event loop, so requests keep flowing.
+                kb = await asyncio.to_thread(load_knowledge, self.directory)
+            except KnowledgeError as error:
+                return error.problems
+            self.current = kb
+            return []
 
 
 @dataclass(frozen=True)
@@ -24,6 +41,7 @@ class Deps:
     knowledge: KnowledgeHolder
     store: Store
     runs: ChecklistStore
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 DEPS_KEY = "commissioning_guide"
@@ -41,6 +59,10 @@ def kb(context: Any) -> KnowledgeBase:
 
 def store(context: Any) -> Store:
     return deps(context).store
+
+
+def metrics(context: Any) -> Metrics:
+    return deps(context).metrics
 
 
 def team_id(body: dict[str, Any]) -> str:

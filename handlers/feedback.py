@@ -10,6 +10,7 @@ from handlers import context as ctx
 from handlers.blocks import HELPFUL_ACTION, NOT_HELPFUL_ACTION, entry_card, notice
 from handlers.share import STALE
 
+ALREADY = "You've already told us about this answer, thank you; your first answer is kept."
 THANKS = {
     True: "Thanks, glad it helped.",
     False: "Thanks for telling us. The people who maintain my content will see it.",
@@ -35,10 +36,16 @@ async def handle_feedback(
     container = body.get("container") or {}
     user = (body.get("user") or {}).get("id", "")
     where = container.get("message_ts") or body.get("action_ts", "")
+    recorded = False
     for entry in entries:
-        await ctx.store(context).record_feedback(team, entry.id, helpful, f"{team}:{where}:{user}:{entry.id}")
+        vote = f"{team}:{where}:{user}:{entry.id}"
+        recorded = await ctx.store(context).record_feedback(team, entry.id, helpful, vote) or recorded
+    if recorded:
+        ctx.metrics(context).feedback.labels("yes" if helpful else "no").inc()
+    # One vote a person an answer: a second click (an old button) keeps the first vote, and says so.
+    thanks = THANKS[helpful] if recorded else ALREADY
     private = bool(container.get("is_ephemeral"))
-    card = entry_card(kb, entries, shareable=private, thanks=THANKS[helpful])
+    card = entry_card(kb, entries, shareable=private, thanks=thanks)
     await respond(replace_original=True, **card.as_kwargs())
 
 

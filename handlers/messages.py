@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncSay
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import context as ctx
-from handlers.answers import find_answer, render_answer, should_record
+from handlers.answers import count, find_answer, render_answer, should_record
 from handlers.checklist import handle_thread_reply
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ async def answer_in_thread(
     question = event.get("text") or ""
     answer = find_answer(kb, question)
     message = render_answer(kb, question, answer, private=False)
+    count(ctx.metrics(context), answer, "mention" if thread else "dm")
     if should_record(answer):
         await ctx.store(context).record_unanswered(team, question)
     thread_ts = event.get("thread_ts") or (ts if thread else None)

@@ -28,7 +28,14 @@ async def handle_share(
     if not found or len(found) != len(entries):
         await respond(response_type="ephemeral", replace_original=False, **notice(STALE).as_kwargs())
         return
-    card = entry_card(kb, found, shared_by=body.get("user", {}).get("id"), shareable=False)
+    user = body.get("user", {}).get("id")
+    message_ts = (body.get("container") or {}).get("message_ts", "")
+    # A double click on Share shares once.
+    if not await ctx.store(context).claim(
+        f"share:{ctx.team_id(body)}:{user}:{message_ts}:{action.get('value')}"
+    ):
+        return
+    card = entry_card(kb, found, shared_by=user, shareable=False)
     # The response_url posts into the conversation the command came from, even one the app is not in.
     await respond(response_type="in_channel", replace_original=False, **card.as_kwargs())
     await respond(delete_original=True)

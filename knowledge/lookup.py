@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from knowledge.base import KnowledgeBase
@@ -9,6 +10,7 @@ from knowledge.model import MEMBER_NOUNS, Entry
 from knowledge.text import fold, parse_number, words
 
 MAX_MATCHES = 3
+_NOT_A_WHOLE_NUMBER = re.compile(r"\s*(?:-\s*\d+(?:\.\d+)?|\d+\.\d+|\d+/\d+)\s*")  # "-1", "3.5", "1/2"
 MATCH_SHARE = 0.3  # further matches shown when they score at least this share of the best
 
 
@@ -44,6 +46,9 @@ def lookup(kb: KnowledgeBase, kind: str, command: str, argument: str) -> Lookup:
     if not text or fold(text) in ("all", "list", "help", "?"):
         return Lookup(entries=(collection,) if collection else tuple(members))
 
+    shown = text if len(text) <= 80 else text[:79] + "…"
+    if _NOT_A_WHOLE_NUMBER.fullmatch(text):
+        return Lookup(problem=f"“{shown}” is not a {label} number: they are numbered 1 to {count}. {usage}")
     tokens = words(fold(text))
     numbers = [n for n in (parse_number(t) for t in tokens) if n is not None]
     if numbers and len(tokens) <= 2:
@@ -55,7 +60,7 @@ def lookup(kb: KnowledgeBase, kind: str, command: str, argument: str) -> Lookup:
     answer = kb.searcher.answer(text, kinds=(kind,))
     hits = [] if answer.declined or answer.empty else kb.searcher.rank(text, kinds=(kind,))
     if not hits:
-        return Lookup(problem=f"No {label} matches “{text}”. {usage}")
+        return Lookup(problem=f"No {label} matches “{shown}”. {usage}")
     best = hits[0].score
     matches = tuple(h.entry for h in hits[:MAX_MATCHES] if h.score >= MATCH_SHARE * best)
     if len(matches) == 1:

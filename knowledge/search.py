@@ -180,6 +180,12 @@ class Searcher:
         self._unknown_weight = math.log(1 + total)
         generic = {stem(fold(w)) for w in about_words.generic}
         self._generic = frozenset(generic)
+        self._topic_words = frozenset(
+            s
+            for doc in self._docs
+            if doc.entry.kind == "collection"
+            for s in _content_stems(words(fold(" ".join((doc.entry.title, *doc.entry.keywords)))))
+        ) - {stem(w) for w in LIST_WORDS}
         self._specificity = {
             s: GENERIC_FLOOR if s in generic else _specificity(self._surface[s]) for s in self._idf
         }
@@ -245,11 +251,17 @@ class Searcher:
         specific = [s for s in stems if s not in self._generic]
         asks_which = "which" in tokens and bool(_PLURAL_KINDS.intersection(tokens))
         how_many = "many" in tokens
+        # "standards?", "what's nos": one word naming a whole topic asks for its list
+        names_a_topic = len(set(specific)) == 1 and specific[0] in self._topic_words
         return self._rank(
             stems,
             kinds,
             # "principles pls", "list the services", "which services have standards?"
-            wants_list=bool(LIST_WORDS.intersection(tokens)) or asks_which or how_many or not specific,
+            wants_list=bool(LIST_WORDS.intersection(tokens))
+            or asks_which
+            or how_many
+            or names_a_topic
+            or not specific,
             # "what does decommissioning mean", "what is commissioning"
             wants_definition=bool(DEFINITION_WORDS.intersection(tokens)) or _asks_what_is(tokens, stems),
         )

@@ -64,6 +64,8 @@ def strip_chat_markup(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case, turn curly quotes and odd Unicode into plain ASCII-ish text."""
     text = unicodedata.normalize("NFKC", text).lower()
+    # "partnérship wörking" is "partnership working": drop accents, keep the letters.
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     return text.replace("-", " ")
 

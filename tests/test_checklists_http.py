@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
+from pathlib import Path
 
 from bot.fakeslack import FakeSlack
 from tests.checklist_helpers import (
@@ -18,6 +21,7 @@ from tests.checklist_helpers import (
 from tests.slack import CHANNEL, USER, RunningApp, button, start_app
 
 OTHER = "U0COLLEAGUE"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 async def test_checklist_lists_the_checklists_with_start_buttons(app: RunningApp) -> None:
@@ -238,3 +242,33 @@ async def test_an_unknown_checklist_name_says_what_exists(app: RunningApp) -> No
     response, _ = await app.command("/checklist", "banana")
     assert "There is no checklist called “banana”" in response.shown
     assert "`principles`" in response.shown
+
+
+async def test_export_by_short_run_id_from_the_command_line(app: RunningApp, sqlite_url: str) -> None:
+    _, step = await start(app, "nos")
+    await click_option(app, step, "No")
+    await wait_steps(app, 2)
+    run = (await app.deps.runs.open_runs("T0TESTTEAM", CHANNEL))[0]
+
+    async def export(reference: str) -> tuple[int, str, str]:
+        env = {**os.environ, "DATABASE_URL": sqlite_url.replace("+aiosqlite", "")}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "export",
+            reference,
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        return process.returncode or 0, out.decode(), err.decode()
+
+    code, out, err = await export(run.id[:8])
+    assert code == 0, err
+    assert out.startswith("# Review against the four NOS functions (open)")
+    assert "| 1 | Key purpose:" in out and "| No |" in out
+    code, _, err = await export("00000000")
+    assert code == 1 and "No checklist run '00000000'" in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 
@@ -184,3 +185,26 @@ async def test_channel_is_where_the_command_came_from(app: RunningApp) -> None:
     response, _ = await app.command("/didyouknow", channel="C0OTHER")
     assert response.status == 200
     assert CHANNEL != "C0OTHER"
+
+
+async def test_a_double_click_on_share_shares_once(app: RunningApp) -> None:
+    response, _ = await app.command("/principle", "9")
+    share = button(response.json, "Share in channel")
+    await asyncio.gather(
+        app.click(share, message_ts="1700000000.000300"), app.click(share, message_ts="1700000000.000300")
+    )
+    await app.fake.wait_for(lambda c: c.payload.get("response_type") == "in_channel")
+    await asyncio.sleep(0.3)
+    assert len([c for c in app.fake.responses() if c.payload.get("response_type") == "in_channel"]) == 1
+
+
+async def test_numbers_that_are_not_whole_numbers_are_explained(app: RunningApp) -> None:
+    for text in ("-1", "3.5"):
+        response, _ = await app.command("/principle", text)
+        assert f"“{text}” is not a principle number: they are numbered 1 to 10." in response.shown
+
+
+async def test_very_long_input_is_not_echoed_back_whole(app: RunningApp) -> None:
+    response, _ = await app.command("/principle", "x" * 5000)
+    assert response.status == 200
+    assert "x" * 100 not in response.shown and "…" in response.shown

@@ -27,7 +27,7 @@ def run_console(stdin: str, tmp_path: Path, *extra: str) -> subprocess.Completed
 def test_console_answers_principle_9_and_exits_at_end_of_input(tmp_path: Path) -> None:
     result = run_console("/principle 9\n", tmp_path, "console")
     assert result.returncode == 0, result.stderr
-    assert "PRINCIPLE 9: SPEND MONEY WISELY" in result.stdout
+    assert "Principle 9: Spend money wisely" in result.stdout
     assert (
         "Spend money wisely to secure effective and efficient services, decommissioning services where"
         in result.stdout
@@ -39,7 +39,7 @@ def test_console_answers_principle_9_and_exits_at_end_of_input(tmp_path: Path) -
 def test_run_with_no_tokens_starts_the_console(tmp_path: Path) -> None:
     result = run_console("/nos 3\n", tmp_path, "run")
     assert result.returncode == 0, result.stderr
-    assert "NOS FUNCTION 3" in result.stdout
+    assert "NOS function 3" in result.stdout
 
 
 def test_console_questions_buttons_and_bad_input(tmp_path: Path) -> None:

@@ -166,7 +166,7 @@ async def test_feedback_is_recorded_and_the_buttons_give_way_to_thanks(app: Runn
 
 
 async def test_close_calls_offer_did_you_mean_buttons(app: RunningApp) -> None:
-    response, _ = await app.command("/commissioning", "standards")
+    response, _ = await app.command("/commissioning", "engage")
     shown = response.shown
     assert "Did you mean" in shown
     alternative = button(response.json, "Did you mean")
@@ -200,3 +200,42 @@ async def test_hostile_and_odd_input_is_handled(app: RunningApp) -> None:
         assert "<!channel>" not in post.text and "<!here>" not in post.text
         assert "https://evil.example" not in post.text
     assert any("Spend money wisely" in p.text for p in posts)  # the link's label "9" still counts
+
+
+async def test_greetings_and_thanks_get_a_short_reply_not_the_help_screen(app: RunningApp) -> None:
+    await app.event(dm("hi", ts=new_ts()))
+    await app.event(dm("thanks!", ts=new_ts()))
+    posts = await app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=2)
+    texts = sorted(str(p.payload["text"]) for p in posts)
+    assert texts[0].startswith("Hello! Ask me about the commissioning principles")
+    assert texts[1] == "You're welcome."
+    assert await app.deps.store.unanswered_questions() == []
+
+
+async def test_a_second_vote_on_the_same_answer_keeps_the_first(app: RunningApp) -> None:
+    await app.event(dm("value for money", ts=new_ts()))
+    [posted] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    message = {
+        "type": "message",
+        "ts": "1700000000.000200",
+        "text": posted.payload["text"],
+        "blocks": posted.payload["blocks"],
+    }
+    await app.click(
+        button(posted.payload, "Not helpful"),
+        is_ephemeral=False,
+        message_ts="1700000000.000200",
+        message=message,
+    )
+    _, key = await app.click(
+        button(posted.payload, "Helpful"), is_ephemeral=False, message_ts="1700000000.000200", message=message
+    )
+    [second] = await app.fake.wait_for(lambda c: c.method == key)
+    assert "your first answer is kept" in second.text
+    counts = await app.deps.store.feedback_counts()
+    assert [(c.entry_id, c.helpful, c.not_helpful) for c in counts] == [("principle-9", 0, 1)]
+
+
+async def test_accents_do_not_stop_a_match(app: RunningApp) -> None:
+    response, _ = await app.command("/commissioning", "what is the principle on partnérship wörking")
+    assert "Work in partnership to maximise effectiveness" in response.shown
