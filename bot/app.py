@@ -7,8 +7,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.error import BoltError
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -49,6 +52,25 @@ def make_client(token: str | None, base_url: str) -> AsyncWebClient:
     return client
 
 
+class InjectDeps(AsyncMiddleware):
+    """Puts the app's dependencies in every request's context, and counts commands for /metrics.
+
+    A class, not a function: Bolt inspects a function middleware's arguments on every request.
+    """
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        req.context[DEPS_KEY] = self.deps
+        command = req.body.get("command")
+        if command in KNOWN_COMMANDS:
+            self.deps.metrics.commands.labels(command).inc()
+        return await next()
+
+
 def create_app(
     deps: Deps,
     *,
@@ -72,16 +94,7 @@ def create_app(
         logger=_bolt_logger,
     )
 
-    async def inject_deps(
-        context: AsyncBoltContext, body: dict[str, Any], next: Callable[[], Awaitable[None]]
-    ) -> None:
-        context[DEPS_KEY] = deps
-        command = body.get("command")
-        if command in KNOWN_COMMANDS:
-            deps.metrics.commands.labels(command).inc()
-        await next()
-
-    app.use(inject_deps)
+    app.use(InjectDeps(deps))
     register_all(app)
     app.error(handle_error)
     return app

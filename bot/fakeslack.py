@@ -81,6 +81,7 @@ class FakeSlack:
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))  # type: ignore[type-arg]
     _changed: asyncio.Event | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    limited: list[str] = field(default_factory=list)  # methods answered with 429, in order
 
     @property
     def base_url(self) -> str:
@@ -168,6 +169,7 @@ class FakeSlack:
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else payload.get("token")
         if self.rate_limits.get(method, 0) > 0:
             self.rate_limits[method] -= 1
+            self.limited.append(method)
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
             )

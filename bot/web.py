@@ -34,7 +34,18 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
         raw = await request.read()
         # Decode leniently: a forged body of invalid UTF-8 must fail the signature check, not crash.
         body = raw.decode("utf-8", errors="replace")
-        bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+        try:
+            # Bolt parses the body here, before it checks the signature; a body that is not the JSON or form
+            # it claims to be is refused as malformed.
+            bolt_request = AsyncBoltRequest(
+                body=body, query=request.query_string, headers=dict(request.headers)
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):  # found by the property-based tests
+            deps.metrics.requests.labels("unknown", "bad_request").inc()
+            return web.Response(status=400, text="Malformed request body")
+        if malformed(bolt_request.body):
+            deps.metrics.requests.labels("unknown", "bad_request").inc()
+            return web.Response(status=400, text="Malformed Slack payload")
         bolt_response = await app.async_dispatch(bolt_request)
         elapsed = time.perf_counter() - started
         kind = request_kind(bolt_request.body) if bolt_response.status != 401 else "unverified"
@@ -93,3 +104,20 @@ def outcome_of(status: int) -> str:
     if status == 404:
         return "unhandled"
     return "bad_request" if status < 500 else "error"
+
+
+def malformed(body: dict[str, Any]) -> bool:
+    """True for payloads whose basic shape is not Slack's, which Bolt would fail on before any listener."""
+    kind = body.get("type")
+    if kind == "event_callback":
+        event = body.get("event")
+        return not isinstance(event, dict) or not isinstance(event.get("type"), str)
+    if kind == "block_actions":
+        actions = body.get("actions")
+        shaped = isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
+        return (
+            not shaped
+            or not isinstance(body.get("user", {}), dict)
+            or not isinstance(body.get("team", {}), (dict, type(None)))
+        )
+    return False

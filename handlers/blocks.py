@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -153,6 +154,27 @@ def entry_card(
     thanks: str | None = None,
 ) -> Message:
     """A card quoting one or more entries with their sources.
+
+    Cards are pure functions of their arguments, and building them with slack_sdk's validating models costs
+    more than the rest of a request, so they are cached (per knowledge base: a reload starts afresh).
+    """
+    return _entry_card(
+        kb, tuple(entries), heading, shared_by, shareable, feedback, tuple(alternatives), thanks
+    )
+
+
+@lru_cache(maxsize=2048)
+def _entry_card(
+    kb: KnowledgeBase,
+    entries: tuple[Entry, ...],
+    heading: str | None,
+    shared_by: str | None,
+    shareable: bool,
+    feedback: bool,
+    alternatives: tuple[Entry, ...],
+    thanks: str | None,
+) -> Message:
+    """A card quoting one or more entries with their sources (see entry_card).
 
     Args:
         heading: shown above the entries (e.g. "2 principles match “partnership”"); a lone entry's

@@ -1,0 +1,192 @@
+"""Ack speed under load: the app against the floor for any Bolt app, side by side, in one run.
+
+    python bench/load.py [--clients 50] [--seconds 10]
+
+Starts the app in HTTP mode (`python -m bot serve`) and a bare Bolt app that acks /principle with fixed text
+(bench/floor_app.py), both as their own processes talking to a local Slack stand-in, and drives each with the
+same signed `/principle 9` load and the same signed mention load from concurrent clients. Prints requests per
+second, p50 and p99 ack latency for each, the ratios, and the app's resident memory after the run.
+Targets: at least 0.8 of the floor's throughput, p99 within 1.5 times the floor's, under 150 MB resident.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+
+from bot import payloads  # noqa: E402
+from bot.fakeslack import FakeSlack  # noqa: E402
+
+SECRET = "load-signing-secret"
+TEAM = "T0LOAD"
+PATH = "/slack/events"
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _start(args: list[str], env: dict[str, str], port: int) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        *args, cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.post(f"http://127.0.0.1:{port}{PATH}", data="x") as resp:
+                    await resp.read()
+                    return process
+            except aiohttp.ClientError:
+                await asyncio.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{args} did not start")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+_ts = itertools.count(1)
+
+
+def command_body(fake: FakeSlack) -> tuple[str, str]:
+    body = payloads.slash_command(
+        "/principle",
+        "9",
+        team_id=TEAM,
+        channel_id="C0LOAD",
+        user_id="U0LOAD",
+        response_url=fake.response_url("load"),
+    )
+    return body, payloads.FORM
+
+
+def mention_body(_fake: FakeSlack) -> tuple[str, str]:
+    ts = f"{int(time.time())}.{next(_ts):06d}"  # every mention a new message, as in real traffic
+    event = payloads.message_event(
+        "<@U0GUIDEBOT> what is principle nine about?",
+        channel="C0LOAD",
+        user="U0LOAD",
+        ts=ts,
+        team_id=TEAM,
+        mention=True,
+    )
+    return payloads.event_callback(event, team_id=TEAM), payloads.JSON
+
+
+async def drive(url: str, make, fake: FakeSlack, clients: int, seconds: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker(deadline: float, record: bool) -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                body, content_type = make(fake)
+                headers = payloads.signed_headers(SECRET, body, content_type)
+                started = time.perf_counter()
+                async with session.post(url, data=body, headers=headers) as resp:
+                    await resp.read()
+                    ok = resp.status == 200
+                if record:
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    errors += 0 if ok else 1
+
+        warm = time.perf_counter() + 1.0
+        await asyncio.gather(*(worker(warm, False) for _ in range(clients)))
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(started + seconds, True) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(len(latencies) * 0.99) - 1],
+        "errors": errors,
+    }
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+
+    fake = FakeSlack()
+    await fake.start()
+    with tempfile.TemporaryDirectory() as folder:
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": "xoxb-load",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.api_url,
+            "DATABASE_URL": f"sqlite:///{folder}/load.db",
+            "LOG_LEVEL": "WARNING",
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        app_port, floor_port = _port(), _port()
+        app = await _start(
+            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(app_port)],
+            env,
+            app_port,
+        )
+        floor = await _start([sys.executable, "bench/floor_app.py", str(floor_port)], env, floor_port)
+        try:
+            results = {}
+            for load_name, make in (("/principle 9", command_body), ("mention", mention_body)):
+                for target, port in (("floor", floor_port), ("app", app_port)):
+                    results[(load_name, target)] = await drive(
+                        f"http://127.0.0.1:{port}{PATH}", make, fake, args.clients, args.seconds
+                    )
+            rss = _rss_mb(app.pid)
+        finally:
+            for process in (app, floor):
+                process.terminate()
+                await process.wait()
+    await fake.stop()
+
+    print(f"{args.clients} concurrent clients, {args.seconds:.0f} s a measurement after 1 s of warm-up")
+    print(f"{'load':14}{'target':7}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+    passed = True
+    for load_name in ("/principle 9", "mention"):
+        for target in ("floor", "app"):
+            r = results[(load_name, target)]
+            print(
+                f"{load_name:14}{target:7}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8.0f}"
+            )
+        floor_r, app_r = results[(load_name, "floor")], results[(load_name, "app")]
+        throughput, tail = app_r["rps"] / floor_r["rps"], app_r["p99"] / floor_r["p99"]
+        ok = throughput >= 0.8 and tail <= 1.5 and app_r["errors"] == 0
+        passed &= ok
+        print(
+            f"{'':14}ratio  throughput {throughput:.2f} (>= 0.8), p99 {tail:.2f} (<= 1.5): {'ok' if ok else 'MISSED'}"
+        )
+    print(f"app resident memory after the run: {rss:.1f} MB (< 150): {'ok' if rss < 150 else 'MISSED'}")
+    passed &= rss < 150
+    print("PASS" if passed else "FAIL")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
