@@ -112,10 +112,8 @@ class Console:
             channel_name="console",
             user_name="you",
         )
-        status, reply = await self._dispatch(body, payloads.FORM)
-        if status == 404:
-            self._print(f"{command} is not one of my commands. Type /commissioning help to see them.")
-        elif reply:
+        _status, reply = await self._dispatch(body, payloads.FORM)
+        if reply:
             self._show(
                 json.loads(reply), _Shown(CHANNEL, self.fake.next_ts(), key, True, {}), "only visible to you"
             )

@@ -12,12 +12,13 @@ import contextlib
 import itertools
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 TEAM_ID = "T0CONSOLE"
 BOT_USER_ID = "U0GUIDEBOT"
@@ -82,6 +83,8 @@ class FakeSlack:
     _changed: asyncio.Event | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     limited: list[str] = field(default_factory=list)  # methods answered with 429, in order
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -103,6 +106,7 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self._api)  # some methods (chat.getPermalink) are GETs
         app.router.add_post("/response/{key}", self._response)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/link", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, port)
@@ -111,6 +115,8 @@ class FakeSlack:
         self._changed = asyncio.Event()
 
     async def stop(self) -> None:
+        for socket in list(self.sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -219,6 +225,8 @@ class FakeSlack:
                 "channel": channel,
                 "permalink": f"https://console.example/archives/{channel}/p{ts}",
             }
+        if method == "apps.connections.open":
+            return {"ok": True, "url": f"ws://{self.host}:{self._port}/link?ticket={next(self._ts)}"}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):08d}"
             return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
@@ -226,6 +234,56 @@ class FakeSlack:
             files = payload.get("files") or []
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
         return {"ok": True}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, deliver envelopes from `send_envelope`, collect the app's acks."""
+        socket = web.WebSocketResponse(autoping=True)  # answers the SDK's pings with pongs
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": len(self.sockets),
+                "debug_info": {"host": "fake-slack", "approximate_connection_time": 3600},
+                "connection_info": {"app_id": "A0GUIDEAPP"},
+            }
+        )
+        try:
+            async for message in socket:
+                if message.type != WSMsgType.TEXT:
+                    continue
+                ack = json.loads(message.data)
+                future = self._acks.pop(str(ack.get("envelope_id")), None)
+                if future is not None and not future.done():
+                    future.set_result(ack.get("payload") or {})
+        finally:
+            self.sockets.remove(socket)
+        return socket
+
+    async def send_envelope(
+        self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0, within: float = 5.0
+    ) -> dict[str, Any]:
+        """Deliver `payload` over Socket Mode as Slack does; returns the ack's payload (empty if none)."""
+        for _ in range(int(within * 20)):
+            if self.sockets:
+                break
+            await asyncio.sleep(0.05)
+        if not self.sockets:
+            raise TimeoutError("no Socket Mode connection to deliver to")
+        envelope_id = f"{uuid.uuid4()}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = future
+        await self.sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" if retry_attempt else "",
+            }
+        )
+        return await asyncio.wait_for(future, within)
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.files[request.match_info["file_id"]] = await request.read()

@@ -10,3 +10,4 @@ from handlers import checklist, commissioning, didyouknow, feedback, lookups, me
 def register_all(app: AsyncApp) -> None:
     for module in (lookups, didyouknow, checklist, commissioning, share, feedback, messages):
         module.register(app)
+    commissioning.register_fallback(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -60,5 +61,19 @@ async def reload_content(
     await respond(response_type="ephemeral", replace_original=False, **message.as_kwargs())
 
 
+async def handle_unknown_command(ack: AsyncAck, command: dict[str, Any]) -> None:
+    """A command this app does not have (an old manifest, a typo'd registration): say what exists."""
+    name = escape(str(command.get("command", ""))[:40])
+    await ack(
+        response_type="ephemeral",
+        **notice(f"I don't have a {name} command. Type `/commissioning help` to see mine.").as_kwargs(),
+    )
+
+
 def register(app: AsyncApp) -> None:
     app.command(HELP_COMMAND)(handle_commissioning)
+
+
+def register_fallback(app: AsyncApp) -> None:
+    """Registered last: Bolt tries listeners in order, so every known command is matched first."""
+    app.command(re.compile(r".*"))(handle_unknown_command)

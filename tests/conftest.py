@@ -15,7 +15,7 @@ from bot.settings import normalise_database_url
 from bot.storage import Store
 from knowledge.base import KnowledgeBase
 from knowledge.loader import load_knowledge
-from tests.slack import RunningApp, start_app
+from tests.slack import RunningApp, start_app, start_socket_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,9 +91,22 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.stop()
 
 
+@pytest.fixture(params=["http", "socket"])
+async def app(
+    request: pytest.FixtureRequest, fake_slack: FakeSlack, sqlite_url: str
+) -> AsyncIterator[RunningApp]:
+    """The real app talking to the Slack stand-in, on SQLite: served over HTTP, or connected over Socket Mode.
+
+    End-to-end scenarios take this fixture, so each runs over both transports.
+    """
+    running = await (start_app if request.param == "http" else start_socket_app)(fake_slack, sqlite_url)
+    yield running
+    await running.stop()
+
+
 @pytest.fixture
-async def app(fake_slack: FakeSlack, sqlite_url: str) -> AsyncIterator[RunningApp]:
-    """The real app served over HTTP on loopback, talking to the Slack stand-in, on SQLite."""
+async def http_app(fake_slack: FakeSlack, sqlite_url: str) -> AsyncIterator[RunningApp]:
+    """The app over HTTP only: for what only HTTP has (signatures, /healthz, /metrics, content types)."""
     running = await start_app(fake_slack, sqlite_url)
     yield running
     await running.stop()

@@ -7,6 +7,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp.test_utils import TestServer
@@ -145,12 +146,13 @@ class RunningApp(SlackClient):
     """The real app in this process, served over HTTP on loopback."""
 
     deps: Deps = field(kw_only=True)
-    server: TestServer = field(kw_only=True)
+    server: TestServer | None = field(kw_only=True)
     app: AsyncApp = field(kw_only=True)
 
     async def stop(self) -> None:
         await self.session.close()
-        await self.server.close()
+        if self.server is not None:
+            await self.server.close()
         await finish_listeners()
         await close_app(self.app)
         await self.deps.store.close()
@@ -193,3 +195,95 @@ async def start_app(fake: FakeSlack, database_url: str, **overrides: Any) -> Run
     await server.start_server()
     base = str(server.make_url("/"))
     return RunningApp(fake, base, aiohttp.ClientSession(), deps=deps, server=server, app=app)
+
+
+@dataclass
+class SocketApp(RunningApp):
+    """The real app connected over Socket Mode to the stand-in; requests arrive as envelopes on the WebSocket.
+
+    Same interface as RunningApp, so end-to-end scenarios run over both transports.
+    """
+
+    handler: Any = field(kw_only=True, default=None)
+
+    async def _deliver(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> Response:
+        ack = await self.fake.send_envelope(kind, payload, retry_attempt=retry_attempt)
+        return Response(200, json.dumps(ack) if ack else "")
+
+    async def command(
+        self, command: str, text: str = "", *, channel: str = CHANNEL, user: str = USER, team: str = TEAM
+    ) -> tuple[Response, str]:
+        key, url = self.response_url()
+        form = payloads.slash_command(
+            command, text, team_id=team, channel_id=channel, user_id=user, response_url=url
+        )
+        return await self._deliver("slash_commands", dict(parse_qsl(form, keep_blank_values=True))), key
+
+    async def event(
+        self,
+        event: dict[str, Any],
+        *,
+        team: str = TEAM,
+        event_id: str | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Response:
+        body = json.loads(payloads.event_callback(event, team_id=team, event_id=event_id))
+        retry = int((extra_headers or {}).get("X-Slack-Retry-Num", "0"))
+        return await self._deliver("events_api", body, retry_attempt=retry)
+
+    async def click(
+        self,
+        button: dict[str, Any],
+        *,
+        block_id: str = "card_actions",
+        message_ts: str | None = None,
+        channel: str = CHANNEL,
+        user: str = USER,
+        team: str = TEAM,
+        is_ephemeral: bool = True,
+        response_key: str | None = None,
+        message: dict[str, Any] | None = None,
+    ) -> tuple[Response, str]:
+        key, url = self.response_url()
+        if response_key is not None:
+            key, url = response_key, self.fake.response_url(response_key)
+        form = payloads.block_actions(
+            action_id=button["action_id"],
+            value=button.get("value", ""),
+            block_id=block_id,
+            label=button["text"]["text"],
+            team_id=team,
+            user_id=user,
+            channel_id=channel,
+            message_ts=message_ts or new_ts(),
+            response_url=url,
+            is_ephemeral=is_ephemeral,
+            message=message,
+        )
+        return await self._deliver("interactive", json.loads(dict(parse_qsl(form))["payload"])), key
+
+    async def stop(self) -> None:
+        await self.handler.close_async()
+        await self.session.close()
+        await finish_listeners()
+        await close_app(self.app)
+        await self.deps.store.close()
+
+
+async def start_socket_app(fake: FakeSlack, database_url: str, **overrides: Any) -> SocketApp:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_app_token": "xapp-1-test",
+        "slack_api_url": fake.api_url,
+        "database_url": database_url,
+    }
+    values.update(overrides)
+    deps = await build_deps(Settings(**values))
+    app = create_app(deps)
+    handler = AsyncSocketModeHandler(app, "xapp-1-test")
+    await handler.connect_async()
+    return SocketApp(
+        fake, fake.base_url, aiohttp.ClientSession(), deps=deps, server=None, app=app, handler=handler
+    )

@@ -165,9 +165,10 @@ async def test_share_of_content_that_no_longer_exists_says_so(app: RunningApp) -
     assert not app.fake.api_calls("chat.postMessage")
 
 
-async def test_unknown_command_is_not_answered_with_a_crash(app: RunningApp) -> None:
+async def test_an_unknown_command_gets_a_private_pointer_to_help(app: RunningApp) -> None:
     response, _ = await app.command("/weather", "leicester")
-    assert response.status == 404
+    assert response.status == 200
+    assert "I don't have a /weather command. Type `/commissioning help` to see mine." in response.shown
     assert app.fake.api_calls("chat.postMessage") == []
 
 

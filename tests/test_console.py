@@ -61,7 +61,7 @@ def test_console_questions_buttons_and_bad_input(tmp_path: Path) -> None:
     out = result.stdout
     assert "Residential special schools" in out
     assert "There is no button [99]" in out
-    assert "/nonsense is not one of my commands" in out
+    assert "I don't have a /nonsense command. Type `/commissioning help` to see mine." in out
     assert "outside what it covers" in out
     assert "Traceback" not in out + result.stderr
 

@@ -12,6 +12,12 @@ from bot.payloads import message_event
 from tests.slack import TEAM, USER, RunningApp, button, new_ts
 
 
+@pytest.fixture
+def app(http_app: RunningApp) -> RunningApp:
+    """These scenarios are about HTTP itself (signatures, status codes, operator endpoints)."""
+    return http_app
+
+
 async def metrics_text(app: RunningApp) -> str:
     async with app.session.get(app.base_url.rstrip("/") + "/metrics") as resp:
         assert resp.status == 200

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from bot import payloads
 from tests.slack import TEAM, RunningApp
+
+
+@pytest.fixture
+def app(http_app: RunningApp) -> RunningApp:
+    """These scenarios are about HTTP itself (signatures, status codes, operator endpoints)."""
+    return http_app
 
 
 async def test_forged_signature_is_refused(app: RunningApp) -> None:

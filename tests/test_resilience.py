@@ -7,12 +7,19 @@ import asyncio
 import json
 from urllib.parse import urlencode
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import payloads
 from bot.payloads import message_event
 from tests.slack import CHANNEL, TEAM, USER, RunningApp, new_ts
+
+
+@pytest.fixture
+def app(http_app: RunningApp) -> RunningApp:
+    """These scenarios are about HTTP itself (signatures, status codes, operator endpoints)."""
+    return http_app
 
 
 async def test_a_rate_limited_reply_is_retried_after_retry_after_and_not_lost(app: RunningApp) -> None:

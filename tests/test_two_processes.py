@@ -4,6 +4,7 @@ once is recorded once. Real `python -m bot serve` processes, real signed HTTP.""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -113,3 +114,46 @@ async def test_two_processes_on_postgres_serve_one_run_alternately(
         codes = [await p.wait() for p in (first, second)]
     assert codes == [0, 0]  # SIGTERM is a clean stop
     assert CHANNEL
+
+
+async def test_the_socket_mode_process_answers_over_the_websocket(
+    fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_APP_TOKEN": "xapp-1-test",
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'socket.db'}",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("SLACK_SIGNING_SECRET", None)  # Socket Mode needs no public endpoint, so no signing secret
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        from urllib.parse import parse_qsl
+
+        from bot import payloads
+
+        form = payloads.slash_command(
+            "/principle",
+            "9",
+            team_id="T1",
+            channel_id="C1",
+            user_id="U1",
+            response_url=fake_slack.response_url("s"),
+        )
+        ack = await fake_slack.send_envelope("slash_commands", dict(parse_qsl(form)), within=30)
+        assert "Spend money wisely to secure effective and efficient services" in json.dumps(ack)
+        assert [c.token for c in fake_slack.api_calls("apps.connections.open")] == ["xapp-1-test"]
+    finally:
+        process.terminate()
+        assert await asyncio.wait_for(process.wait(), 20) == 0
