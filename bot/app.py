@@ -15,6 +15,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.oauth import oauth_settings
 from handlers import register_all
 from handlers.blocks import notice
 from handlers.catalog import commands
@@ -38,6 +39,10 @@ _bolt_logger = logging.getLogger("slack_bolt")
 _bolt_logger.addFilter(_SameTokenWarning())
 
 KNOWN_COMMANDS = frozenset(name for name, _usage, _what in commands())
+NOT_INSTALLED = (
+    "Commissioning Guide isn't installed in this workspace yet. Ask a workspace admin to add it from the "
+    "app's install page (/slack/install on the address it runs at)."
+)
 SORRY = "Sorry, something went wrong on my side and I could not finish that. Please try again in a minute."
 
 
@@ -87,11 +92,17 @@ def create_app(
             it so that a reply is printed before the next prompt).
     """
     settings = deps.settings
+    many_workspaces = settings.oauth and token is None
     app = AsyncApp(
-        client=make_client(token or settings.slack_bot_token, settings.slack_api_url),
+        # With the install flow, Bolt finds each workspace's own token for every request.
+        client=make_client(
+            None if many_workspaces else token or settings.slack_bot_token, settings.slack_api_url
+        ),
         signing_secret=signing_secret or settings.slack_signing_secret,
         process_before_response=process_before_response,
         logger=_bolt_logger,
+        oauth_settings=oauth_settings(settings, deps.store.engine) if many_workspaces else None,
+        user_facing_authorize_error_message=NOT_INSTALLED,
     )
 
     app.use(InjectDeps(deps))

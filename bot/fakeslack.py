@@ -83,6 +83,7 @@ class FakeSlack:
     _changed: asyncio.Event | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     limited: list[str] = field(default_factory=list)  # methods answered with 429, in order
+    oauth_client: tuple[str, str] = ("123.456", "client-secret")
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
 
@@ -181,18 +182,59 @@ class FakeSlack:
             )
         call = Call("api", method, payload, token)
         self._record(call, notify=False)
+        if method == "oauth.v2.access":  # authenticated by the app's client id and secret, not a token
+            call.result = self._oauth_access(request, payload)
+            return web.json_response(call.result)
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
         if method in self.errors:
             call.result = {"ok": False, "error": self.errors[method]}
         else:
-            call.result = self._reply(method, payload)
+            call.result = self._reply(method, payload, token)
         if self.on_call is not None:
             self.on_call(call)
         return web.json_response(call.result)
 
-    def _reply(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def _oauth_access(self, request: web.Request, payload: dict[str, Any]) -> dict[str, Any]:
+        """Exchange an install code for a workspace's bot token. Codes look like 'team:T0ABC'."""
+        import base64
+
+        client_id, client_secret = payload.get("client_id"), payload.get("client_secret")
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if (client_id, client_secret) != self.oauth_client:
+            return {"ok": False, "error": "invalid_client_id"}
+        code = str(payload.get("code", ""))
+        if not code.startswith("team:"):
+            return {"ok": False, "error": "invalid_code"}
+        team = code.removeprefix("team:")
+        return {
+            "ok": True,
+            "app_id": "A0GUIDEAPP",
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": ",".join(("app_mentions:read", "chat:write", "commands")),
+            "token_type": "bot",
+            "access_token": f"xoxb-{team}-token",
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": team, "name": f"Workspace {team}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _reply(self, method: str, payload: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         channel = payload.get("channel", "")
+        if method == "auth.test" and token_team(token) is not None:
+            return {
+                "ok": True,
+                "url": "https://console.example/",
+                "team": "Installed",
+                "user": "commissioning_guide",
+                "team_id": token_team(token),
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
         if method == "auth.test":
             return {
                 "ok": True,
@@ -292,3 +334,10 @@ class FakeSlack:
     async def _response(self, request: web.Request) -> web.Response:
         self._record(Call("response", request.match_info["key"], await self._payload(request)))
         return web.Response(text="ok")
+
+
+def token_team(token: str | None) -> str | None:
+    """The workspace a token from the stand-in's install flow belongs to ('xoxb-T0ABC-token' -> 'T0ABC')."""
+    if token and token.startswith("xoxb-T") and token.endswith("-token"):
+        return token.removeprefix("xoxb-").removesuffix("-token")
+    return None

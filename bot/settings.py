@@ -28,6 +28,9 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     admin_user_ids: frozenset[str] = field(default_factory=frozenset)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_redirect_uri: str | None = None
     checklist_expiry_days: float = 7.0
 
     @classmethod
@@ -64,6 +67,13 @@ class Settings:
         if log_format not in ("text", "json"):
             raise SettingsError(f"LOG_FORMAT must be text or json, not {log_format!r}")
 
+        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+        if bool(client_id) != bool(client_secret):
+            missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+            raise SettingsError(
+                f"{missing} must be set too: the install flow needs both (Basic Information page)"
+            )
+
         knowledge = get("KNOWLEDGE_DIR")
         if knowledge and not Path(knowledge).is_dir():
             raise SettingsError(
@@ -84,13 +94,25 @@ class Settings:
                 u for u in (get("ADMIN_USER_IDS") or "").replace(" ", ",").split(",") if u
             ),
             checklist_expiry_days=_float(get("CHECKLIST_EXPIRY_DAYS"), "CHECKLIST_EXPIRY_DAYS", 7.0),
+            slack_client_id=client_id,
+            slack_client_secret=client_secret,
+            slack_redirect_uri=get("SLACK_REDIRECT_URI"),
         )
 
     @property
+    def oauth(self) -> bool:
+        """Many workspaces: installed through /slack/install, a token per workspace."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
     def has_slack(self) -> bool:
-        return bool(self.slack_bot_token)
+        return bool(self.slack_bot_token) or self.oauth
 
     def require_http(self) -> None:
+        if self.oauth:
+            if not self.slack_signing_secret:
+                raise SettingsError("HTTP mode needs SLACK_SIGNING_SECRET set (Basic Information page)")
+            return
         missing = [
             n
             for n, v in (

@@ -17,10 +17,12 @@ def step_posts(app: SlackClient) -> list[Call]:
     ]
 
 
-async def start(app: SlackClient, name: str = "principles", *, user: str = USER) -> tuple[Call, Call]:
+async def start(
+    app: SlackClient, name: str = "principles", *, user: str = USER, team: str = TEAM
+) -> tuple[Call, Call]:
     """Start a checklist with the slash command; returns the parent post and the first step post."""
     before = len(app.fake.api_calls("chat.postMessage"))
-    response, _ = await app.command("/checklist", name, user=user)
+    response, _ = await app.command("/checklist", name, user=user, team=team)
     assert response.status == 200, response.text
     posts = await app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=before + 2)
     parent, first = posts[before], posts[before + 1]
