@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import channel_state, claims, feedback, insert_ignoring_duplicates, unanswered
@@ -32,19 +33,51 @@ class UnansweredQuestion:
     asked_at: datetime
 
 
+MAX_CLAIM_BATCH = 500
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._waiting: list[tuple[str, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def claim(self, key: str) -> bool:
-        """True the first time `key` is claimed, by any process sharing the database; False after."""
-        statement = insert_ignoring_duplicates(self.engine, claims).values(key=key[:200], created_at=now())
-        try:
-            async with self.engine.begin() as conn:
-                result = await conn.execute(statement)
-        except IntegrityError:
-            return False
-        return bool(result.rowcount)
+        """True the first time `key` is claimed, by any process sharing the database; False after.
+
+        Claims are group-committed: those that arrive while one transaction is being written go together in
+        the next, one INSERT ... ON CONFLICT DO NOTHING RETURNING for the lot. A lone claim waits for nothing.
+        """
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((key[:200], future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_claims())
+        return await future
+
+    async def _write_claims(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_CLAIM_BATCH], self._waiting[MAX_CLAIM_BATCH:]
+            keys = list(dict.fromkeys(key for key, _future in batch))  # a key twice in one batch: first wins
+            stamp = now()
+            statement = (
+                insert_ignoring_duplicates(self.engine, claims)
+                .values([{"key": key, "created_at": stamp} for key in keys])
+                .returning(claims.c.key)
+            )
+            try:
+                async with self.engine.begin() as conn:
+                    inserted = set((await conn.execute(statement)).scalars())
+            except Exception as error:  # every claim in the batch learns of the failure
+                for _key, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            given: set[str] = set()
+            for key, future in batch:
+                won = key in inserted and key not in given
+                given.add(key)
+                if not future.done():
+                    future.set_result(won)
 
     async def prune_claims(self, older_than: timedelta = CLAIM_LIFETIME) -> int:
         async with self.engine.begin() as conn:
@@ -118,4 +151,6 @@ class Store:
         return True
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
         await self.engine.dispose()

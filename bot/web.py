@@ -46,6 +46,8 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
         if malformed(bolt_request.body):
             deps.metrics.requests.labels("unknown", "bad_request").inc()
             return web.Response(status=400, text="Malformed Slack payload")
+        if bolt_request.body.get("type") == "event_callback":
+            await deps.inflight.room()  # backpressure: see bot/backpressure.py
         bolt_response = await app.async_dispatch(bolt_request)
         elapsed = time.perf_counter() - started
         kind = request_kind(bolt_request.body) if bolt_response.status != 401 else "unverified"

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.router import Router
 from handlers import checklist, commissioning, didyouknow, feedback, lookups, messages, share
 
 
-def register_all(app: AsyncApp) -> None:
+def register_all(app: AsyncApp) -> Router:
+    """Each module registers on a Router (same interface as the app): one Bolt listener per kind, see bot/router."""
+    router = Router(app)
     for module in (lookups, didyouknow, checklist, commissioning, share, feedback, messages):
-        module.register(app)
-    commissioning.register_fallback(app)
+        module.register(router)
+    commissioning.register_fallback(router)
+    router.install()
+    return router

@@ -7,12 +7,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.checklist_store import UNKNOWN_RUN, ChecklistStore, Run
 from bot.metrics import Metrics
+from bot.router import Router
 from handlers import checklist_blocks as cb
 from handlers import context as ctx
 from handlers.blocks import Message, escape, notice
@@ -469,7 +470,7 @@ async def _respond_privately(respond: AsyncRespond, text: str) -> None:
     await respond(response_type="ephemeral", replace_original=False, **notice(text).as_kwargs())
 
 
-def register(app: AsyncApp) -> None:
+def register(app: Router) -> None:
     app.command(CHECKLIST_COMMAND)(handle_checklist)
     app.action(cb.START_ACTION)(handle_start_button)
     for action_id in BUTTON_KINDS:

@@ -6,8 +6,9 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
+from bot.router import Router
 from handlers import context as ctx
 from handlers.answers import count, find_answer, render_answer, should_record
 from handlers.blocks import escape, notice
@@ -70,10 +71,10 @@ async def handle_unknown_command(ack: AsyncAck, command: dict[str, Any]) -> None
     )
 
 
-def register(app: AsyncApp) -> None:
+def register(app: Router) -> None:
     app.command(HELP_COMMAND)(handle_commissioning)
 
 
-def register_fallback(app: AsyncApp) -> None:
+def register_fallback(app: Router) -> None:
     """Registered last: Bolt tries listeners in order, so every known command is matched first."""
     app.command(re.compile(r".*"))(handle_unknown_command)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.backpressure import InFlight
 from bot.checklist_store import ChecklistStore
 from bot.metrics import Metrics
 from bot.settings import Settings
@@ -42,6 +43,7 @@ class Deps:
     store: Store
     runs: ChecklistStore
     metrics: Metrics = field(default_factory=Metrics)
+    inflight: InFlight = field(default_factory=InFlight)
 
 
 DEPS_KEY = "commissioning_guide"

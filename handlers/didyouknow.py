@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
+from bot.router import Router
 from handlers import context as ctx
 from handlers.blocks import entry_card, escape, notice
 from knowledge.base import next_fact
@@ -36,5 +37,5 @@ async def handle_didyouknow(ack: AsyncAck, command: dict[str, Any], context: Asy
     await ack(response_type="ephemeral", **card.as_kwargs())
 
 
-def register(app: AsyncApp) -> None:
+def register(app: Router) -> None:
     app.command(COMMAND)(handle_didyouknow)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
+from bot.router import Router
 from handlers import context as ctx
 from handlers.blocks import HELPFUL_ACTION, NOT_HELPFUL_ACTION, entry_card, notice
 from handlers.share import STALE
@@ -49,6 +50,6 @@ async def handle_feedback(
     await respond(replace_original=True, **card.as_kwargs())
 
 
-def register(app: AsyncApp) -> None:
+def register(app: Router) -> None:
     app.action(HELPFUL_ACTION)(handle_feedback)
     app.action(NOT_HELPFUL_ACTION)(handle_feedback)

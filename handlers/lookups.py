@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
+from bot.router import Router
 from handlers import context as ctx
 from handlers.blocks import Message, entry_card, escape, notice
 from knowledge.base import KnowledgeBase
@@ -49,6 +50,6 @@ def make_handler(name: str, kind: str) -> Listener:
     return handle_lookup
 
 
-def register(app: AsyncApp) -> None:
+def register(app: Router) -> None:
     for name, kind, _usage, _what in LOOKUP_COMMANDS:
         app.command(name)(make_handler(name, kind))

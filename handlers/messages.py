@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncSay
+from slack_bolt.async_app import AsyncBoltContext, AsyncSay
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.router import Router
 from handlers import context as ctx
 from handlers.answers import count, find_answer, render_answer, should_record
 from handlers.checklist import handle_thread_reply
@@ -29,6 +30,13 @@ async def answer_in_thread(
     event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext, *, thread: bool
 ) -> None:
     """Answer `event` once, however many times and by however many routes Slack delivers it."""
+    with ctx.deps(context).inflight.track():  # counted, so a flood of questions meets backpressure
+        await _answer(event, body, say, context, thread=thread)
+
+
+async def _answer(
+    event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext, *, thread: bool
+) -> None:
     team = ctx.team_id(body)
     channel, ts = event.get("channel", ""), event.get("ts", "")
     # A channel mention arrives as both app_mention and message events, and Slack retries either:
@@ -77,6 +85,6 @@ async def handle_message(
     await handle_thread_reply(event, body, client, context)
 
 
-def register(app: AsyncApp) -> None:
+def register(app: Router) -> None:
     app.event("app_mention")(handle_mention)
     app.event("message")(handle_message)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
+from bot.router import Router
 from handlers import context as ctx
 from handlers.blocks import SHARE_ACTION, SHOW_ACTION, entry_card, notice
 
@@ -54,6 +55,6 @@ async def handle_show(
     await respond(response_type="ephemeral", replace_original=False, **card.as_kwargs())
 
 
-def register(app: AsyncApp) -> None:
+def register(app: Router) -> None:
     app.action(SHARE_ACTION)(handle_share)
     app.action(SHOW_ACTION)(handle_show)

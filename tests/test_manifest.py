@@ -40,3 +40,26 @@ def test_shared_schema_checker_accepts_the_manifest() -> None:
         [sys.executable, str(SHARED_CHECK), str(ROOT / "app.yaml")], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_every_command_and_button_reaches_a_handler() -> None:
+    from slack_bolt.async_app import AsyncApp
+
+    from handlers import blocks, checklist_blocks, register_all
+
+    router = register_all(AsyncApp(signing_secret="x", token="xoxb-x"))
+    assert router.commands == {name for name, _usage, _what in commands()}
+    buttons = {
+        blocks.SHARE_ACTION,
+        blocks.SHOW_ACTION,
+        blocks.HELPFUL_ACTION,
+        blocks.NOT_HELPFUL_ACTION,
+        checklist_blocks.START_ACTION,
+        checklist_blocks.ANSWER_ACTION,
+        checklist_blocks.SKIP_ACTION,
+        checklist_blocks.BACK_ACTION,
+        checklist_blocks.CANCEL_ACTION,
+        checklist_blocks.EXPORT_ACTION,
+        checklist_blocks.RESUME_ACTION,
+    }
+    assert router.actions == buttons
