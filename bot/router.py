@@ -21,7 +21,7 @@ Handler = Callable[..., Awaitable[None]]
 _INJECTED = ("ack", "body", "command", "action", "respond", "client", "context", "say", "payload", "logger")
 
 
-def _caller(handler: Handler) -> Callable[[dict[str, Any]], Awaitable[None]]:
+def _caller(handler: Handler) -> Caller:
     wanted = [name for name in inspect.signature(handler).parameters if name in _INJECTED]
 
     async def call(kwargs: dict[str, Any]) -> None:
@@ -33,10 +33,10 @@ def _caller(handler: Handler) -> Callable[[dict[str, Any]], Awaitable[None]]:
 class Router:
     def __init__(self, app: AsyncApp) -> None:
         self.app = app
-        self._commands: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
-        self._actions: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {}
-        self._other_command: Callable[[dict[str, Any]], Awaitable[None]] | None = None
-        self._other_action: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+        self._commands: dict[str, Caller] = {}
+        self._actions: dict[str, Caller] = {}
+        self._other_command: Caller | None = None
+        self._other_action: Caller | None = None
 
     def command(self, name: str | re.Pattern[str]) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -71,38 +71,39 @@ class Router:
 
     def install(self) -> None:
         """Register the dispatchers with Bolt; call once, after every handler module has registered."""
+        self.app.command(re.compile(r".*"))(
+            _dispatcher(self._commands, lambda kw: kw["command"].get("command"), lambda: self._other_command)
+        )
+        self.app.action(re.compile(r".*"))(
+            _dispatcher(self._actions, lambda kw: kw["action"].get("action_id"), lambda: self._other_action)
+        )
 
-        async def dispatch_command(
-            ack: Any,
-            body: Any,
-            command: Any,
-            respond: Any,
-            client: Any,
-            context: Any,
-            say: Any,
-            payload: Any,
-            logger: Any,
-        ) -> None:
-            handler = self._commands.get(str(command.get("command")), self._other_command)
-            if handler is not None:
-                await handler(locals())
 
-        async def dispatch_action(
-            ack: Any,
-            body: Any,
-            action: Any,
-            respond: Any,
-            client: Any,
-            context: Any,
-            say: Any,
-            payload: Any,
-            logger: Any,
-        ) -> None:
-            handler = self._actions.get(str(action.get("action_id")), self._other_action)
-            if handler is None:
-                await ack()
-                return
-            await handler(locals())
+Caller = Callable[[dict[str, Any]], Awaitable[None]]
 
-        self.app.command(re.compile(r".*"))(dispatch_command)
-        self.app.action(re.compile(r".*"))(dispatch_action)
+
+def _dispatcher(
+    table: dict[str, Caller], name_of: Callable[[dict[str, Any]], Any], other: Callable[[], Caller | None]
+) -> Handler:
+    """A Bolt listener that finds its handler in `table` by the request's name, else the catch-all, else just acks."""
+
+    async def dispatch(
+        ack: Any,
+        body: Any,
+        respond: Any,
+        client: Any,
+        context: Any,
+        say: Any,
+        payload: Any,
+        logger: Any,
+        command: Any = None,
+        action: Any = None,
+    ) -> None:
+        kwargs = locals()
+        handler = table.get(str(name_of(kwargs)), other())
+        if handler is None:
+            await ack()
+            return
+        await handler(kwargs)
+
+    return dispatch
