@@ -9,12 +9,17 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.drain import finish_listeners
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError
 from knowledge.loader import KnowledgeError
+
+if TYPE_CHECKING:  # imported lazily at run time, so `check` and `--help` start fast
+    from slack_bolt.async_app import AsyncApp
+
+    from handlers.context import Deps
 
 logger = logging.getLogger("bot")
 
@@ -133,18 +138,17 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
 EXPIRY_SWEEP_SECONDS = 3600
 
 
-async def _expire_forever(deps: object, app: object) -> None:
+async def _expire_forever(deps: Deps, app: AsyncApp) -> None:
     """Close checklist runs left unanswered for CHECKLIST_EXPIRY_DAYS, once an hour."""
+    from bot.app import workspace_client
     from handlers.checklist import expire_runs
-    from handlers.context import Deps
 
-    assert isinstance(deps, Deps)
     while True:
         try:
             closed = await expire_runs(
                 deps.knowledge.current,
                 deps.runs,
-                app.client,  # type: ignore[attr-defined]
+                workspace_client(app),
                 days=deps.settings.checklist_expiry_days,
             )
             if closed:

@@ -111,6 +111,22 @@ def create_app(
     return app
 
 
+def workspace_client(app: AsyncApp) -> Callable[[str], Awaitable[AsyncWebClient | None]]:
+    """A Web API client for a workspace: the app's own, or with many workspaces, one with that workspace's token
+    from the installation store (None if it has uninstalled)."""
+
+    async def client_for(team_id: str) -> AsyncWebClient | None:
+        store = app.installation_store
+        if store is None:
+            return app.client
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None:
+            return None
+        return AsyncWebClient(token=bot.bot_token, base_url=app.client.base_url, session=app.client.session)
+
+    return client_for
+
+
 async def close_app(app: AsyncApp) -> None:
     """Close the Web API client's HTTP session."""
     session = app.client.session

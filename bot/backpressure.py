@@ -1,5 +1,7 @@
-"""Bounded work after the ack: when too many answers are still being worked on, new events wait a moment
-before being acknowledged, so a flood slows Slack down instead of growing memory without limit."""
+"""Backpressure on work after the ack: when too many answers are still being worked on, each new event waits
+(up to 2 s, inside Slack's 3) before it is acknowledged. A flood is slowed down rather than queued without
+limit; it is a brake, not a hard cap (after 2 s the event goes ahead), and HTTP mode only (Socket Mode acks
+through the SDK's own loop)."""
 
 from __future__ import annotations
 

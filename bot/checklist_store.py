@@ -55,7 +55,6 @@ class Outcome:
 
     run: Run | None
     problem: str | None = None
-    acted_on: int = 0  # the step index the reply was for
 
     @property
     def applied(self) -> bool:
@@ -91,7 +90,6 @@ class ChecklistStore:
             created_at=stamp,
             updated_at=stamp,
             closed_by=None,
-            score=None,
         )
         async with self.engine.begin() as conn:
             await conn.execute(checklist_runs.insert().values(**values))
@@ -186,7 +184,7 @@ class ChecklistStore:
         step = checklist.steps[expected]
         static_problem = check_transition(checklist, Status.OPEN, expected, expected, reply)
         if static_problem is not None and reply.kind != ReplyKind.CANCEL:
-            return Outcome(await self.get(run_id), static_problem, expected)
+            return Outcome(await self.get(run_id), static_problem)
         stamp = now()
         guard = (
             checklist_runs.c.id == run_id,
@@ -257,27 +255,29 @@ class ChecklistStore:
                         )
                     )
             else:
-                return Outcome(await self.get(run_id), "I didn't understand that reply.", expected)
+                return Outcome(await self.get(run_id), "I didn't understand that reply.")
         if moved.rowcount != 1:
             return await self._refused(run_id, checklist, expected, reply)
-        return Outcome(await self.get(run_id), None, expected)
+        return Outcome(await self.get(run_id), None)
 
     async def _refused(self, run_id: str, checklist: Checklist, expected: int, reply: Reply) -> Outcome:
         run = await self.get(run_id)
         if run is None:
-            return Outcome(None, UNKNOWN_RUN, expected)
+            return Outcome(None, UNKNOWN_RUN)
         problem = check_transition(checklist, run.status, run.step_index, expected, reply)
-        return Outcome(run, problem or "That step has already been answered.", expected)
+        return Outcome(run, problem or "That step has already been answered.")
 
-    async def expire(self, older_than: timedelta) -> list[Run]:
-        """Close runs left untouched for `older_than`; returns the runs closed now (by this call alone)."""
+    async def expire(self, older_than: timedelta, team_id: str | None = None) -> list[Run]:
+        """Close runs left untouched for `older_than` (in one workspace, or all); returns the runs closed now
+        (by this call alone)."""
         cutoff = now() - older_than
+        query = select(checklist_runs.c.id).where(
+            checklist_runs.c.status == Status.OPEN.value, checklist_runs.c.updated_at < cutoff
+        )
+        if team_id is not None:
+            query = query.where(checklist_runs.c.team_id == team_id)
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(checklist_runs.c.id).where(
-                    checklist_runs.c.status == Status.OPEN.value, checklist_runs.c.updated_at < cutoff
-                )
-            )
+            rows = await conn.execute(query)
             candidates = [r.id for r in rows]
         closed: list[Run] = []
         for run_id in candidates:

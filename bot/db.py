@@ -8,7 +8,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    Float,
     Integer,
     MetaData,
     String,
@@ -74,11 +73,11 @@ checklist_runs = Table(
     Column("started_by", String(32), nullable=False),
     Column("status", String(16), nullable=False, index=True),
     Column("step_index", Integer, nullable=False),
+    # Bumped on every change to the run: how much it has moved, for operators reading the table.
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("closed_by", String(32), nullable=True),
-    Column("score", Float, nullable=True),
     UniqueConstraint("team_id", "channel_id", "thread_ts", name="uq_run_thread"),
 )
 
@@ -107,7 +106,8 @@ checklist_notes = Table(
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # hide_parameters: a failed statement's values (questions, notes, user ids) never reach the logs.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -119,7 +119,7 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
 
 
 async def create_schema(engine: AsyncEngine) -> None:

@@ -79,6 +79,11 @@ class Store:
                 if not future.done():
                     future.set_result(won)
 
+    async def release(self, key: str) -> None:
+        """Undo a claim whose work failed, so a later attempt may do it."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(claims).where(claims.c.key == key[:200]))
+
     async def prune_claims(self, older_than: timedelta = CLAIM_LIFETIME) -> int:
         async with self.engine.begin() as conn:
             result = await conn.execute(delete(claims).where(claims.c.created_at < now() - older_than))

@@ -10,6 +10,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from bot.app import KNOWN_COMMANDS
 from bot.metrics import CONTENT_TYPE
@@ -24,6 +25,8 @@ SLACK_TYPES = ("application/x-www-form-urlencoded", "application/json")
 
 
 def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
+    verifier = SignatureVerifier(deps.settings.slack_signing_secret or "")
+
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
         if request.content_type not in SLACK_TYPES:
@@ -46,8 +49,10 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
         if malformed(bolt_request.body):
             deps.metrics.requests.labels("unknown", "bad_request").inc()
             return web.Response(status=400, text="Malformed Slack payload")
-        if bolt_request.body.get("type") == "event_callback":
-            await deps.inflight.room()  # backpressure: see bot/backpressure.py
+        if bolt_request.body.get("type") == "event_callback" and verifier.is_valid_request(
+            body, dict(request.headers)
+        ):
+            await deps.inflight.room()  # backpressure for signed events only: see bot/backpressure.py
         bolt_response = await app.async_dispatch(bolt_request)
         elapsed = time.perf_counter() - started
         kind = request_kind(bolt_request.body) if bolt_response.status != 401 else "unverified"
@@ -97,15 +102,24 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
     return web_app
 
 
+EVENT_KINDS = frozenset({"app_mention", "message"})
+
+
 def request_kind(body: dict[str, Any]) -> str:
-    """A short, bounded label for what Slack sent: 'command /nos', 'event app_mention', 'block_actions'."""
+    """A short label from a fixed set for what Slack sent: 'command /nos', 'event app_mention', 'block_actions'.
+
+    Fixed, because Bolt answers ssl_check requests unsigned: nothing a sender writes may become a label.
+    """
+    if body.get("ssl_check"):
+        return "ssl_check"
     if "command" in body:
         command = str(body.get("command"))
         return f"command {command}" if command in KNOWN_COMMANDS else "command (other)"
     kind = str(body.get("type") or "unknown")
     if kind == "event_callback":
         event = body.get("event")
-        return f"event {event.get('type', 'unknown')}" if isinstance(event, dict) else "event unknown"
+        event_type = event.get("type") if isinstance(event, dict) else None
+        return f"event {event_type}" if event_type in EVENT_KINDS else "event (other)"
     return kind if kind in ("block_actions", "url_verification", "view_submission", "shortcut") else "unknown"
 
 

@@ -156,7 +156,8 @@ def entry_card(
     """A card quoting one or more entries with their sources.
 
     Cards are pure functions of their arguments, and building them with slack_sdk's validating models costs
-    more than the rest of a request, so they are cached (per knowledge base: a reload starts afresh).
+    more than the rest of a request, so they are cached, keyed by knowledge base (after a reload, cards of the
+    old content are never looked up again and age out of the cache).
     """
     return _entry_card(
         kb, tuple(entries), heading, shared_by, shareable, feedback, tuple(alternatives), thanks

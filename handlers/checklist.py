@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 Tell = Callable[[str], Awaitable[None]]
 GONE = "This checklist's content has been removed, so the run can't continue."
+CHANGED = "This checklist's content has changed since the run started, so it can't continue. Start a new one with /checklist."
 UNRECOGNISED = "I didn't recognise “{text}” as an answer to step {number}. Reply with {options}, *skip*, *back*, *cancel*, or start with *note:* to add a note."
 BUTTON_KINDS = {
     cb.ANSWER_ACTION: ReplyKind.ANSWER,
@@ -184,6 +185,9 @@ async def apply_reply(
     if checklist is None:
         await tell(GONE)
         return
+    if not 0 <= expected < len(checklist.steps) or before.step_index >= len(checklist.steps):
+        await tell(CHANGED)
+        return
     step_ts = step_ts or before.step_ts
     outcome = await store.apply(run_id, checklist, expected, reply, user)
     if not outcome.applied or outcome.run is None:
@@ -315,14 +319,16 @@ async def handle_thread_reply(
     if checklist is None:
         await tell(GONE)
         return True
-    if not run.is_open:
-        await tell(
-            check_transition(checklist, run.status, run.step_index, run.step_index, Reply(ReplyKind.ANSWER))
-            or GONE
-        )
+    if run.step_index >= len(checklist.steps):  # the content was reloaded with fewer steps
+        await tell(CHANGED)
         return True
     step = checklist.steps[run.step_index]
     reply = parse_reply(step, str(event.get("text") or ""))
+    if not run.is_open:
+        # People go on talking in a finished checklist's thread: only a reply meant for the checklist is answered.
+        if reply.kind != ReplyKind.UNKNOWN:
+            await tell(check_transition(checklist, run.status, run.step_index, run.step_index, reply) or GONE)
+        return True
     if reply.kind == ReplyKind.UNKNOWN:
         options = ", ".join(f"*{o.label}*" for o in step.options)
         shown = escape(" ".join(str(event.get("text") or "").split())[:80])
@@ -359,7 +365,8 @@ async def handle_export(
         await _respond_privately(respond, UNKNOWN_RUN)
         return
     message_ts = (body.get("container") or {}).get("message_ts", "")
-    if not await ctx.store(context).claim(f"export:{run.id}:{message_ts}:{body['user']['id']}"):
+    claim = f"export:{run.id}:{message_ts}:{body['user']['id']}"
+    if not await ctx.store(context).claim(claim):
         return  # a double click exports once
     try:
         await client.files_upload_v2(
@@ -370,6 +377,7 @@ async def handle_export(
             title=f"Checklist results ({run.checklist_id})",
         )
     except SlackApiError as error:
+        await ctx.store(context).release(claim)  # it did not happen: the next click may try again
         await _respond_privately(respond, explain(error))
 
 
@@ -411,7 +419,10 @@ async def _status(
     command: dict[str, Any],
     expiry_days: float,
 ) -> Message:
-    await expire_runs(kb, store, client, days=expiry_days)
+    async def this_workspace(_team: str) -> AsyncWebClient:
+        return client
+
+    await expire_runs(kb, store, this_workspace, days=expiry_days, team_id=ctx.team_id(command))
     listed = []
     for run in await store.open_runs(ctx.team_id(command), command.get("channel_id", "")):
         checklist = kb.checklist(run.checklist_id)
@@ -429,14 +440,24 @@ async def _status(
     return cb.status_list(listed)
 
 
+ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
+
+
 async def expire_runs(
-    kb: KnowledgeBase, store: ChecklistStore, client: AsyncWebClient, *, days: float
+    kb: KnowledgeBase,
+    store: ChecklistStore,
+    client_for: ClientFor,
+    *,
+    days: float,
+    team_id: str | None = None,
 ) -> int:
-    """Close runs left alone for `days`, with a note in each thread. Returns how many were closed."""
-    closed = await store.expire(timedelta(days=days))
+    """Close runs left alone for `days`, with a note in each thread, posted with each workspace's own client
+    (`client_for(team_id)`). Only `team_id`'s runs when given. Returns how many were closed."""
+    closed = await store.expire(timedelta(days=days), team_id)
     for run in closed:
         checklist = kb.checklist(run.checklist_id)
-        if checklist is None or not run.thread_ts:
+        client = await client_for(run.team_id)
+        if checklist is None or not run.thread_ts or client is None:
             continue
         answered = len(await store.answers(run.id))
         try:
@@ -460,10 +481,6 @@ def _kept(count: int) -> str:
     if count == 0:
         return "No answers had been given."
     return "The 1 answer given is kept." if count == 1 else f"The {count} answers given so far are kept."
-
-
-def _plain(text: str) -> str:
-    return text.replace("*", "").replace("`", "")
 
 
 async def _respond_privately(respond: AsyncRespond, text: str) -> None:

@@ -30,6 +30,7 @@ BACK_ACTION = "checklist_back"
 CANCEL_ACTION = "checklist_cancel"
 EXPORT_ACTION = "checklist_export"
 RESUME_ACTION = "checklist_resume"
+MAX_BLOCKS = 50
 
 TYPED_HINT = (
     "Or reply in this thread: an answer, *skip*, *back*, *cancel*, or *note: …* to add a note to this step."
@@ -224,6 +225,13 @@ def summary_message(summary: Summary, run_id: str) -> Message:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT))))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*No gaps recorded.*")))
+    if len(blocks) > MAX_BLOCKS - 3:  # Slack's limit is 50: keep room for the note, the export and the run id
+        blocks = blocks[: MAX_BLOCKS - 3]
+        blocks.append(
+            ContextBlock(
+                elements=[MarkdownTextObject(text="…more than fits here: export for the full results.")]
+            )
+        )
     blocks.append(
         ActionsBlock(
             block_id="summary_actions", elements=[_button("Export as Markdown", EXPORT_ACTION, run_id)]
@@ -232,7 +240,7 @@ def summary_message(summary: Summary, run_id: str) -> Message:
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Run `{run_id[:8]}`")]))
     gaps = f"{len(summary.gaps)} gaps" if summary.gaps else "no gaps"
     score = f", score {summary.percent}%" if summary.percent is not None else ""
-    return Message(f"Summary of {checklist.title}: {gaps}{score}.", _blocks(blocks[:50]))
+    return Message(f"Summary of {checklist.title}: {gaps}{score}.", _blocks(blocks))
 
 
 def status_list(runs: Sequence[tuple[Run, Checklist, int, str | None]]) -> Message:

@@ -76,5 +76,5 @@ def register(app: Router) -> None:
 
 
 def register_fallback(app: Router) -> None:
-    """Registered last: Bolt tries listeners in order, so every known command is matched first."""
+    """The catch-all for commands no module registered (the router tries its named commands first)."""
     app.command(re.compile(r".*"))(handle_unknown_command)

@@ -32,9 +32,9 @@ async def handle_didyouknow(ack: AsyncAck, command: dict[str, Any], context: Asy
     store = ctx.store(context)
     team, channel = ctx.team_id(command), command.get("channel_id") or ""
     fact = next_fact(candidates, await store.last_fact(team, channel))
-    await store.set_last_fact(team, channel, fact.id)
     card = entry_card(kb, [fact], heading=f"Did you know? {fact.title}")
     await ack(response_type="ephemeral", **card.as_kwargs())
+    await store.set_last_fact(team, channel, fact.id)  # after the ack: a slow write never delays the reply
 
 
 def register(app: Router) -> None:

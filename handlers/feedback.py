@@ -45,9 +45,13 @@ async def handle_feedback(
         ctx.metrics(context).feedback.labels("yes" if helpful else "no").inc()
     # One vote a person an answer: a second click (an old button) keeps the first vote, and says so.
     thanks = THANKS[helpful] if recorded else ALREADY
-    private = bool(container.get("is_ephemeral"))
-    card = entry_card(kb, entries, shareable=private, thanks=thanks)
-    await respond(replace_original=True, **card.as_kwargs())
+    if container.get("is_ephemeral"):
+        # A private answer: the buttons give way to the thank-you.
+        card = entry_card(kb, entries, shareable=True, thanks=thanks)
+        await respond(replace_original=True, **card.as_kwargs())
+    else:
+        # An answer in a channel or thread: others may vote too, so the thanks goes to this person alone.
+        await respond(response_type="ephemeral", replace_original=False, **notice(thanks).as_kwargs())
 
 
 def register(app: Router) -> None:

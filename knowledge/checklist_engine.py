@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -154,7 +154,6 @@ class Summary:
     scored: int
     choice: str | None = None  # e.g. which service a quality check was about
     skipped: int = 0
-    unsure: tuple[str, ...] = field(default=())
 
     @property
     def percent(self) -> int | None:
@@ -205,9 +204,8 @@ def summarise(
     )
 
 
-def to_markdown(summary: Summary, *, title_suffix: str = "", names: Mapping[str, str] | None = None) -> str:
+def to_markdown(summary: Summary, *, title_suffix: str = "") -> str:
     """The results as a Markdown document, for export."""
-    people = names or {}
     lines = [f"# {summary.checklist.title}{title_suffix}", "", summary.checklist.purpose, ""]
     if summary.choice:
         lines += [f"**About:** {summary.choice}", ""]
@@ -215,7 +213,7 @@ def to_markdown(summary: Summary, *, title_suffix: str = "", names: Mapping[str,
         lines += [f"**Score:** {summary.percent}% over {summary.scored} scored answers", ""]
     lines += ["| # | Step | Answer | By | Notes |", "|---|---|---|---|---|"]
     for row in summary.rows:
-        by = people.get(row.answer.user_id, row.answer.user_id) if row.answer else ""
+        by = row.answer.user_id if row.answer else ""
         notes = "; ".join(n.text for n in row.notes)
         cells = [str(row.position), row.step.prompt, row.label, by, notes]
         lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")

@@ -272,3 +272,31 @@ async def test_export_by_short_run_id_from_the_command_line(app: RunningApp, sql
     assert "| 1 | Key purpose:" in out and "| No |" in out
     code, _, err = await export("00000000")
     assert code == 1 and "No checklist run '00000000'" in err
+
+
+async def test_a_failed_export_can_be_tried_again(app: RunningApp) -> None:
+    _, step = await start(app, "nos")
+    for number, label in enumerate(["Yes", "Yes", "Yes", "Yes", "Yes"], start=1):
+        await click_option(app, step, label)
+        if number < 5:
+            step = await wait_steps(app, number + 1)
+    [summary] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage" and "Summary:" in c.text)
+    export = button(summary.payload, "Export")
+    app.fake.errors["files.getUploadURLExternal"] = "not_in_channel"
+    _, key = await app.click(
+        export, block_id="summary_actions", is_ephemeral=False, message_ts="1700000000.000900"
+    )
+    [told] = await app.fake.wait_for(lambda c: c.method == key)
+    assert "/invite @Commissioning Guide" in told.text
+    del app.fake.errors["files.getUploadURLExternal"]  # someone invites the app, then tries again
+    await app.click(export, block_id="summary_actions", is_ephemeral=False, message_ts="1700000000.000900")
+    await app.fake.wait_for(lambda c: c.method == "files.completeUploadExternal")
+
+
+async def test_conversation_in_a_finished_checklist_thread_is_left_alone(app: RunningApp) -> None:
+    parent, step = await start(app)
+    await click_option(app, step, "Cancel checklist")
+    await app.fake.wait_for(lambda c: c.method == "chat.postMessage" and "cancelled this checklist" in c.text)
+    await reply_in_thread(app, parent, "great session everyone, thanks all")
+    await asyncio.sleep(0.4)
+    assert app.fake.api_calls("chat.postEphemeral") == []

@@ -94,3 +94,13 @@ def test_json_log_lines_carry_kind_outcome_and_time() -> None:
         2.5,
         "INFO",
     )
+
+
+async def test_nothing_a_sender_writes_becomes_a_metric_label(app: RunningApp) -> None:
+    # Bolt answers ssl_check unsigned; its body must not choose labels (unbounded series, forged counts).
+    body = json.dumps({"ssl_check": "1", "type": "event_callback", "event": {"type": "<!channel> junk"}})
+    for _ in range(3):
+        await app.post(body, {"Content-Type": "application/json"})
+    text = await metrics_text(app)
+    assert "junk" not in text and "<!channel>" not in text
+    assert 'kind="ssl_check"' in text

@@ -141,7 +141,9 @@ async def test_plain_channel_messages_are_not_answered(app: RunningApp) -> None:
     assert app.fake.api_calls("chat.postMessage") == []
 
 
-async def test_feedback_is_recorded_and_the_buttons_give_way_to_thanks(app: RunningApp) -> None:
+async def test_feedback_is_recorded_and_thanked_privately_leaving_the_buttons_for_others(
+    app: RunningApp,
+) -> None:
     ts = new_ts()
     await app.event(mention("whats the principle about value for money", ts=ts))
     [posted] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
@@ -153,16 +155,26 @@ async def test_feedback_is_recorded_and_the_buttons_give_way_to_thanks(app: Runn
         "blocks": posted.payload["blocks"],
     }
     _, key = await app.click(helpful, is_ephemeral=False, message_ts="1700000000.000100", message=message)
+    [thanked] = await app.fake.wait_for(lambda c: c.method == key)
+    assert thanked.payload["response_type"] == "ephemeral" and thanked.payload["replace_original"] is False
+    assert "Thanks, glad it helped." in thanked.text
+    # A double click records one vote; a colleague's vote counts too.
+    await app.click(helpful, is_ephemeral=False, message_ts="1700000000.000100", message=message)
+    await app.click(
+        helpful, is_ephemeral=False, message_ts="1700000000.000100", message=message, user="U0COLLEAGUE"
+    )
+    await app.fake.wait_for(lambda c: c.kind == "response", count=3)
+    counts = await app.deps.store.feedback_counts()
+    assert [(c.entry_id, c.helpful, c.not_helpful) for c in counts] == [("principle-9", 2, 0)]
+
+
+async def test_private_answers_swap_their_buttons_for_thanks(app: RunningApp) -> None:
+    response, _ = await app.command("/commissioning", "value for money")
+    _, key = await app.click(button(response.json, "Not helpful"), is_ephemeral=True)
     [replaced] = await app.fake.wait_for(lambda c: c.method == key)
     assert replaced.payload["replace_original"] is True
-    assert "Thanks, glad it helped." in replaced.text
-    assert "Not helpful" not in replaced.text
+    assert "Thanks for telling us" in replaced.text and "Not helpful" not in replaced.text
     assert "Spend money wisely" in replaced.text  # the answer stays
-    # A double click records one vote.
-    await app.click(helpful, is_ephemeral=False, message_ts="1700000000.000100", message=message)
-    await app.fake.wait_for(lambda c: c.kind == "response", count=2)
-    counts = await app.deps.store.feedback_counts()
-    assert [(c.entry_id, c.helpful, c.not_helpful) for c in counts] == [("principle-9", 1, 0)]
 
 
 async def test_close_calls_offer_did_you_mean_buttons(app: RunningApp) -> None:
