@@ -89,3 +89,14 @@ def ephemerals(app: SlackClient, key: str | None = None) -> list[dict[str, Any]]
     found = [c.payload for c in app.fake.responses() if key is None or c.method == key]
     found += [c.payload for c in app.fake.api_calls("chat.postEphemeral")]
     return found
+
+
+async def answer_every_step(app: SlackClient, step: Call, labels: list[str]) -> Call:
+    """Press `labels` on the steps in turn, from `step` to the end; returns the summary message."""
+    for number, label in enumerate(labels, start=1):
+        before = len(step_posts(app))  # counted before the click: the next step may arrive at once
+        await click_option(app, step, label)
+        if number < len(labels):
+            step = await wait_steps(app, before + 1)
+    [summary] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage" and "Summary:" in c.text)
+    return summary

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.fakeslack import FakeSlack
 from tests.checklist_helpers import (
+    answer_every_step,
     click_option,
     ephemerals,
     latest_step,
@@ -213,11 +214,7 @@ async def test_runs_left_too_long_are_closed_with_a_note(app: RunningApp) -> Non
 
 async def test_the_results_can_be_exported_as_a_file_in_the_thread(app: RunningApp) -> None:
     parent, step = await start(app, "nos")
-    for number, label in enumerate(["Yes", "No", "Partly", "Yes", "Not sure"], start=1):
-        await click_option(app, step, label)
-        if number < 5:
-            step = await wait_steps(app, number + 1)
-    [summary] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage" and "Summary:" in c.text)
+    summary = await answer_every_step(app, step, ["Yes", "No", "Partly", "Yes", "Not sure"])
     await app.click(button(summary.payload, "Export"), block_id="summary_actions", is_ephemeral=False)
     [done] = await app.fake.wait_for(lambda c: c.method == "files.completeUploadExternal")
     assert done.payload.get("thread_ts") == parent.result["ts"]
@@ -276,11 +273,7 @@ async def test_export_by_short_run_id_from_the_command_line(app: RunningApp, sql
 
 async def test_a_failed_export_can_be_tried_again(app: RunningApp) -> None:
     _, step = await start(app, "nos")
-    for number, label in enumerate(["Yes", "Yes", "Yes", "Yes", "Yes"], start=1):
-        await click_option(app, step, label)
-        if number < 5:
-            step = await wait_steps(app, number + 1)
-    [summary] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage" and "Summary:" in c.text)
+    summary = await answer_every_step(app, step, ["Yes"] * 5)
     export = button(summary.payload, "Export")
     app.fake.errors["files.getUploadURLExternal"] = "not_in_channel"
     _, key = await app.click(
