@@ -96,7 +96,7 @@ class SlackClient:
         body = payloads.slash_command(
             command, text, team_id=team, channel_id=channel, user_id=user, response_url=url
         )
-        return await self.send(body, payloads.FORM), key
+        return await self.deliver("slash_commands", body, payloads.FORM), key
 
     async def event(
         self,
@@ -107,7 +107,7 @@ class SlackClient:
         extra_headers: dict[str, str] | None = None,
     ) -> Response:
         body = payloads.event_callback(event, team_id=team, event_id=event_id)
-        return await self.send(body, payloads.JSON, extra_headers=extra_headers)
+        return await self.deliver("events_api", body, payloads.JSON, extra_headers=extra_headers)
 
     async def click(
         self,
@@ -138,7 +138,13 @@ class SlackClient:
             is_ephemeral=is_ephemeral,
             message=message,
         )
-        return await self.send(body, payloads.FORM), key
+        return await self.deliver("interactive", body, payloads.FORM), key
+
+    async def deliver(
+        self, kind: str, body: str, content_type: str, *, extra_headers: dict[str, str] | None = None
+    ) -> Response:
+        """How a request reaches the app: here, signed over HTTP (SocketApp sends envelopes instead)."""
+        return await self.send(body, content_type, extra_headers=extra_headers)
 
 
 @dataclass
@@ -206,61 +212,18 @@ class SocketApp(RunningApp):
 
     handler: Any = field(kw_only=True, default=None)
 
-    async def _deliver(self, kind: str, payload: dict[str, Any], retry_attempt: int = 0) -> Response:
-        ack = await self.fake.send_envelope(kind, payload, retry_attempt=retry_attempt)
-        return Response(200, json.dumps(ack) if ack else "")
-
-    async def command(
-        self, command: str, text: str = "", *, channel: str = CHANNEL, user: str = USER, team: str = TEAM
-    ) -> tuple[Response, str]:
-        key, url = self.response_url()
-        form = payloads.slash_command(
-            command, text, team_id=team, channel_id=channel, user_id=user, response_url=url
-        )
-        return await self._deliver("slash_commands", dict(parse_qsl(form, keep_blank_values=True))), key
-
-    async def event(
-        self,
-        event: dict[str, Any],
-        *,
-        team: str = TEAM,
-        event_id: str | None = None,
-        extra_headers: dict[str, str] | None = None,
+    async def deliver(
+        self, kind: str, body: str, content_type: str, *, extra_headers: dict[str, str] | None = None
     ) -> Response:
-        body = json.loads(payloads.event_callback(event, team_id=team, event_id=event_id))
+        """The same request as an envelope on the WebSocket: events as JSON, the rest as Slack's payload object."""
+        if content_type == payloads.JSON:
+            payload = json.loads(body)
+        else:
+            form = dict(parse_qsl(body, keep_blank_values=True))
+            payload = json.loads(form["payload"]) if "payload" in form else form
         retry = int((extra_headers or {}).get("X-Slack-Retry-Num", "0"))
-        return await self._deliver("events_api", body, retry_attempt=retry)
-
-    async def click(
-        self,
-        button: dict[str, Any],
-        *,
-        block_id: str = "card_actions",
-        message_ts: str | None = None,
-        channel: str = CHANNEL,
-        user: str = USER,
-        team: str = TEAM,
-        is_ephemeral: bool = True,
-        response_key: str | None = None,
-        message: dict[str, Any] | None = None,
-    ) -> tuple[Response, str]:
-        key, url = self.response_url()
-        if response_key is not None:
-            key, url = response_key, self.fake.response_url(response_key)
-        form = payloads.block_actions(
-            action_id=button["action_id"],
-            value=button.get("value", ""),
-            block_id=block_id,
-            label=button["text"]["text"],
-            team_id=team,
-            user_id=user,
-            channel_id=channel,
-            message_ts=message_ts or new_ts(),
-            response_url=url,
-            is_ephemeral=is_ephemeral,
-            message=message,
-        )
-        return await self._deliver("interactive", json.loads(dict(parse_qsl(form))["payload"])), key
+        ack = await self.fake.send_envelope(kind, payload, retry_attempt=retry)
+        return Response(200, json.dumps(ack) if ack else "")
 
     async def stop(self) -> None:
         await self.handler.close_async()
