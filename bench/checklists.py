@@ -32,6 +32,7 @@ from bot.db import checklist_answers, checklist_runs, make_engine, metadata  # n
 from bot.fakeslack import Call, FakeSlack  # noqa: E402
 from bot.settings import normalise_database_url  # noqa: E402
 from bot.web import EVENTS_PATH  # noqa: E402
+from tests.processes import serve_app  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TEAM = "T0BENCH"
@@ -58,37 +59,6 @@ async def _ensure_postgres(url: str) -> None:
             await conn.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:
         await conn.close()
-
-
-async def serve(database_url: str, api_url: str) -> tuple[asyncio.subprocess.Process, int]:
-    import os
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-bench",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": api_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port), cwd=ROOT, env=env
-    )
-    async with aiohttp.ClientSession() as session:
-        for _ in range(200):
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/readyz") as resp:
-                    if resp.status == 200:
-                        return process, port
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the app did not start")
 
 
 def _rss_mb(pid: int | None) -> float | None:
@@ -183,10 +153,10 @@ async def measure(name: str, database_url: str, runs: int) -> dict[str, Any]:
     await _reset(database_url)
     fake = FakeSlack()
     await fake.start()
-    process, port = await serve(database_url, fake.api_url)
+    process, base = await serve_app(database_url, fake.api_url, SECRET, token="xoxb-bench")
     connector = aiohttp.TCPConnector(limit=200)
     async with aiohttp.ClientSession(connector=connector) as session:
-        load = Load(fake, f"http://127.0.0.1:{port}{EVENTS_PATH}", session)
+        load = Load(fake, f"{base}{EVENTS_PATH}", session)
         started = time.perf_counter()
         results = await asyncio.gather(*(load.run(n) for n in range(runs)), return_exceptions=True)
         elapsed = time.perf_counter() - started

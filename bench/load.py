@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -29,32 +27,11 @@ import aiohttp  # noqa: E402
 
 from bot import payloads  # noqa: E402
 from bot.fakeslack import FakeSlack  # noqa: E402
+from tests.processes import app_env, free_port, serve_app, start_process  # noqa: E402
 
 SECRET = "load-signing-secret"
 TEAM = "T0LOAD"
 PATH = "/slack/events"
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _start(args: list[str], env: dict[str, str], port: int) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        *args, cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-    )
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.post(f"http://127.0.0.1:{port}{PATH}", data="x") as resp:
-                    await resp.read()
-                    return process
-            except aiohttp.ClientError:
-                await asyncio.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"{args} did not start")
 
 
 def _rss_mb(pid: int) -> float:
@@ -136,28 +113,20 @@ async def main() -> int:
     fake = FakeSlack()
     await fake.start()
     with tempfile.TemporaryDirectory() as folder:
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": "xoxb-load",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": fake.api_url,
-            "DATABASE_URL": f"sqlite:///{folder}/load.db",
-            "LOG_LEVEL": "WARNING",
-        }
-        env.pop("SLACK_APP_TOKEN", None)
-        app_port, floor_port = _port(), _port()
-        app = await _start(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(app_port)],
-            env,
-            app_port,
-        )
-        floor = await _start([sys.executable, "bench/floor_app.py", str(floor_port)], env, floor_port)
+        db = f"sqlite:///{folder}/load.db"
+        app, app_base = await serve_app(db, fake.api_url, SECRET, token="xoxb-load")
+        floor_port = free_port()
+        floor = await start_process(
+            [sys.executable, "bench/floor_app.py", str(floor_port)],
+            app_env(db, fake.api_url, SECRET, token="xoxb-load"),
+            f"http://127.0.0.1:{floor_port}{PATH}",
+        )  # a GET there answers 405: it is up
         try:
             results = {}
             for load_name, make in (("/principle 9", command_body), ("mention", mention_body)):
-                for target, port in (("floor", floor_port), ("app", app_port)):
+                for target, base in (("floor", f"http://127.0.0.1:{floor_port}"), ("app", app_base)):
                     results[(load_name, target)] = await drive(
-                        f"http://127.0.0.1:{port}{PATH}", make, fake, args.clients, args.seconds
+                        f"{base}{PATH}", make, fake, args.clients, args.seconds
                     )
             rss = _rss_mb(app.pid)
         finally:

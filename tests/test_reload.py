@@ -12,8 +12,8 @@ import pytest
 
 from bot.fakeslack import FakeSlack
 from knowledge.loader import DEFAULT_DIR
-from tests.slack import USER, RunningApp, SlackClient, start_app
-from tests.test_two_processes import _serve
+from tests.processes import serve_app
+from tests.slack import SECRET, USER, RunningApp, SlackClient, start_app
 
 NEW_ENTRY = """source: {framework: Our council's commissioning team, page: Local notes}
 entries:
@@ -69,13 +69,9 @@ async def test_invalid_content_is_refused_and_the_old_content_stays(
 
 
 async def test_sighup_reloads_a_running_process(fake_slack: FakeSlack, content: Path, tmp_path: Path) -> None:
-    import os
-
-    os.environ["KNOWLEDGE_DIR"] = str(content)
-    try:
-        process, base = await _serve(f"sqlite:///{tmp_path / 'hup.db'}", fake_slack.api_url)
-    finally:
-        del os.environ["KNOWLEDGE_DIR"]
+    process, base = await serve_app(
+        f"sqlite:///{tmp_path / 'hup.db'}", fake_slack.api_url, SECRET, KNOWLEDGE_DIR=str(content)
+    )
     import aiohttp
 
     async with aiohttp.ClientSession() as session:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,57 +16,10 @@ import pytest
 from bot.fakeslack import FakeSlack
 from tests.checklist_helpers import click_option, start, step_posts, wait_steps
 from tests.conftest import fresh_engine
+from tests.processes import serve_app
 from tests.slack import CHANNEL, SECRET, SlackClient
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _serve(database_url: str, api_url: str) -> tuple[asyncio.subprocess.Process, str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": api_url,
-        "DATABASE_URL": database_url,
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("SLACK_APP_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as session:
-        for _ in range(150):
-            try:
-                async with session.get(f"{base}/readyz") as resp:
-                    if resp.status == 200:
-                        return process, base
-            except aiohttp.ClientError:
-                pass
-            if process.returncode is not None:
-                break
-            await asyncio.sleep(0.1)
-    process.kill()
-    _, err = await process.communicate()
-    raise AssertionError(f"the app did not start: {err.decode()[-2000:]}")
 
 
 @pytest.fixture
@@ -82,7 +34,8 @@ async def test_two_processes_on_postgres_serve_one_run_alternately(
     postgres_url: str, fake_slack: FakeSlack
 ) -> None:
     (first, url_a), (second, url_b) = await asyncio.gather(
-        _serve(postgres_url, fake_slack.api_url), _serve(postgres_url, fake_slack.api_url)
+        serve_app(postgres_url, fake_slack.api_url, SECRET),
+        serve_app(postgres_url, fake_slack.api_url, SECRET),
     )
     session = aiohttp.ClientSession()
     a, b = SlackClient(fake_slack, url_a, session), SlackClient(fake_slack, url_b, session)

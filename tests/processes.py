@@ -1,0 +1,73 @@
+"""Starting real processes of the app (and of the benchmark's floor app) on loopback, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def start_process(
+    args: Sequence[str], env: Mapping[str, str], ready_url: str, within: float = 15.0
+) -> asyncio.subprocess.Process:
+    """Start `args` and wait until `ready_url` answers without a server error; its stderr is kept for failures."""
+    process = await asyncio.create_subprocess_exec(
+        *args, cwd=ROOT, env=dict(env), stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    async with aiohttp.ClientSession() as session:
+        for _ in range(int(within / 0.05)):
+            if process.returncode is not None:
+                break
+            try:
+                async with session.get(ready_url) as resp:
+                    if resp.status < 500:
+                        return process
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    process.kill()
+    _, err = await process.communicate()
+    raise AssertionError(f"{' '.join(args)} did not start: {err.decode()[-2000:]}")
+
+
+def app_env(
+    database_url: str, api_url: str, secret: str, token: str = "xoxb-test-token", **extra: str
+) -> dict[str, str]:
+    """The environment of an HTTP-mode app process talking to the Slack stand-in at `api_url`."""
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": token,
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    return env
+
+
+async def serve_app(
+    database_url: str, api_url: str, secret: str, token: str = "xoxb-test-token", **extra: str
+) -> tuple[asyncio.subprocess.Process, str]:
+    """`python -m bot serve` on a free loopback port, ready (GET /readyz is 200); returns it and its base URL."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    args = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    process = await start_process(
+        args, app_env(database_url, api_url, secret, token, **extra), f"{base}/readyz"
+    )
+    return process, base
