@@ -1,4 +1,4 @@
-"""python -m bot [run | serve | socket | console | check | report | export RUN]: run or inspect Commissioning Guide."""
+"""python -m bot [run | serve | socket | worker | console | check | report | export RUN]: run or inspect Commissioning Guide."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from bot.drain import finish_listeners
 from bot.logs import setup_logging
+from bot.runtime import settle_garbage_collector
 from bot.settings import Settings, SettingsError
 from knowledge.loader import KnowledgeError
 
 if TYPE_CHECKING:  # imported lazily at run time, so `check` and `--help` start fast
     from slack_bolt.async_app import AsyncApp
 
+    from bot.worker import AnswerWorker
     from handlers.context import Deps
 
 logger = logging.getLogger("bot")
@@ -33,7 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="HTTP mode: Slack posts to /slack/events")
     serve.add_argument("--port", type=int, default=None, help="port to listen on (default: PORT or 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
-    sub.add_parser("socket", help="Socket Mode: no public URL needed (needs SLACK_APP_TOKEN)")
+    socket = sub.add_parser("socket", help="Socket Mode: no public URL needed (needs SLACK_APP_TOKEN)")
+    for web_side in (serve, socket):
+        web_side.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="acknowledge and queue questions only; `python -m bot worker` processes answer them",
+        )
+    sub.add_parser("worker", help="answer queued questions, beside `serve --no-worker` (shares its database)")
     sub.add_parser("console", help="no Slack at all: type commands and questions in the terminal")
     sub.add_parser("check", help="validate the knowledge base and app.yaml")
     sub.add_parser("report", help="unanswered questions and feedback, for content owners")
@@ -124,12 +133,16 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
                 return 1
             print(document)
             return 0
+        in_process_worker = not getattr(args, "no_worker", False)
         if mode == "serve":
             settings.require_http()
-            await _serve(deps, args.host, args.port or settings.port)
+            await _serve(deps, args.host, args.port or settings.port, in_process_worker)
         elif mode == "socket":
             settings.require_socket()
-            await _socket(deps)
+            await _socket(deps, in_process_worker)
+        elif mode == "worker":
+            settings.require_worker()
+            await _worker(deps)
         return 0
     finally:
         await deps.store.close()
@@ -187,7 +200,32 @@ async def _until_stopped(deps: object) -> None:
     await stop.wait()
 
 
-async def _serve(deps: object, host: str, port: int) -> None:
+def _start_worker(deps: Deps, app: AsyncApp, enabled: bool = True) -> AnswerWorker | None:
+    from bot.worker import start_worker
+
+    if not enabled:
+        logger.info("no answer worker in this process: `python -m bot worker` answers queued questions")
+        return None
+    return start_worker(deps, app)
+
+
+async def _worker(deps: object) -> None:
+    from bot.app import close_app, create_app
+    from handlers.context import Deps
+
+    assert isinstance(deps, Deps)
+    app = create_app(deps)  # for its Web API client, and with many workspaces their tokens
+    worker = _start_worker(deps, app)
+    assert worker is not None
+    settle_garbage_collector()
+    logger.info("answer worker: answering queued questions")
+    await _until_stopped(deps)
+    logger.info("stopping: answering questions already queued")
+    await worker.stop()
+    await close_app(app)
+
+
+async def _serve(deps: object, host: str, port: int, in_process_worker: bool) -> None:
     from aiohttp import web
 
     from bot.app import close_app, create_app
@@ -196,6 +234,8 @@ async def _serve(deps: object, host: str, port: int) -> None:
 
     assert isinstance(deps, Deps)
     app = create_app(deps)
+    worker = _start_worker(deps, app, in_process_worker)
+    settle_garbage_collector()
     runner = web.AppRunner(create_web_app(app, deps), access_log=None, shutdown_timeout=10)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -206,10 +246,12 @@ async def _serve(deps: object, host: str, port: int) -> None:
     logger.info("stopping: finishing requests in flight")
     await runner.cleanup()
     await finish_listeners()
+    if worker is not None:
+        await worker.stop()
     await close_app(app)
 
 
-async def _socket(deps: object) -> None:
+async def _socket(deps: object, in_process_worker: bool) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from bot.app import close_app, create_app
@@ -220,12 +262,16 @@ async def _socket(deps: object) -> None:
     handler = AsyncSocketModeHandler(app, deps.settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     logger.info("Socket Mode: connected")
+    worker = _start_worker(deps, app, in_process_worker)
+    settle_garbage_collector()
     sweeper = asyncio.create_task(_expire_forever(deps, app))
     await _until_stopped(deps)
     sweeper.cancel()
     logger.info("stopping")
     await handler.close_async()  # type: ignore[no-untyped-call]
     await finish_listeners()
+    if worker is not None:
+        await worker.stop()
     await close_app(app)
 
 

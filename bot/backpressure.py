@@ -31,6 +31,10 @@ class InFlight:
             if self.count < self.limit:
                 self._room.set()
 
+    @property
+    def full(self) -> bool:
+        return not self._room.is_set()
+
     async def room(self, within: float = 2.0) -> bool:
         """True once there is room; False if `within` seconds passed first (the caller goes ahead anyway,
         well inside Slack's 3 seconds)."""

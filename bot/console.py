@@ -19,9 +19,10 @@ from typing import Any, TextIO
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import payloads
-from bot.app import close_app, create_app
+from bot.app import close_app, create_app, workspace_client
 from bot.fakeslack import TEAM_ID, Call, FakeSlack
 from bot.textview import BUTTON_MARK, Button, render
+from bot.worker import AnswerWorker
 from handlers.context import Deps
 
 CHANNEL = "C0CONSOLE"
@@ -62,7 +63,10 @@ class Console:
             slack_bot_token="xoxb-console-0000",
             slack_signing_secret=self.secret,
         )
-        self.app = create_app(dataclasses.replace(self.deps, settings=settings), process_before_response=True)
+        deps = dataclasses.replace(self.deps, settings=settings)
+        self.app = create_app(deps, process_before_response=True)
+        # Questions are answered by the worker, as in `serve`; the console waits for it after each message.
+        self.worker = AnswerWorker(deps, workspace_client(self.app))
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
@@ -130,6 +134,7 @@ class Console:
             thread_ts=thread_ts,
         )
         await self._dispatch(payloads.event_callback(event, team_id=TEAM_ID), payloads.JSON)
+        await self.worker.drain()
 
     async def _reply(self, text: str) -> None:
         if not text:

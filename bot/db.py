@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import (
@@ -15,8 +16,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
@@ -28,6 +31,23 @@ claims = Table(
     metadata,
     Column("key", String(200), primary_key=True),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Questions acknowledged but not yet answered: the worker (in the same process or another) leases a job, posts
+# the answer, and deletes the job. A job whose worker died is leased again once its lease has run out.
+answer_jobs = Table(
+    "answer_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("thread_ts", String(32), nullable=True),
+    Column("route", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("enqueued_at", DateTime(timezone=True), nullable=False),
+    # Not indexed: the queue is short (answered in well under a second), and every index slows each insert.
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
 )
 
 channel_state = Table(
@@ -122,10 +142,24 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
 
 
+SCHEMA_LOCK = 7_372_001  # any fixed number: PostgreSQL's advisory lock for "creating the schema"
+
+
 async def create_schema(engine: AsyncEngine) -> None:
-    """Create any missing tables (safe to run on every start, and by two processes at once)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all, checkfirst=True)
+    """Create any missing tables (safe to run on every start, and by several processes starting at once)."""
+    for attempt in range(3):
+        try:
+            async with engine.begin() as conn:
+                if (
+                    engine.dialect.name == "postgresql"
+                ):  # one process at a time; the others then find the tables
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                await conn.run_sync(metadata.create_all, checkfirst=True)
+            return
+        except OperationalError:  # SQLite: another process created a table between the check and the create
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.1)
 
 
 def insert_ignoring_duplicates(engine: AsyncEngine, table: Table) -> Insert:

@@ -33,6 +33,12 @@ class Metrics:
             registry=r,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0),
         )
+        self.answer_seconds = Histogram(
+            f"{PREFIX}_answer_seconds",
+            "Time from a question being queued (at its ack) to its answer being posted",
+            registry=r,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+        )
         self.commands = Counter(f"{PREFIX}_commands", "Slash commands handled", ["command"], registry=r)
         self.answers = Counter(
             f"{PREFIX}_answers", "Questions answered from the knowledge base", ["route"], registry=r

@@ -126,6 +126,13 @@ class Settings:
                 f"HTTP mode needs {' and '.join(missing)} set (from the Slack app's settings pages)"
             )
 
+    def require_worker(self) -> None:
+        if not self.has_slack:
+            raise SettingsError(
+                "The answer worker needs SLACK_BOT_TOKEN set (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                "for many workspaces), and the same DATABASE_URL as the web side"
+            )
+
     def require_socket(self) -> None:
         if not self.slack_bot_token:
             raise SettingsError("Socket Mode needs SLACK_BOT_TOKEN set (xoxb-..., OAuth & Permissions page)")

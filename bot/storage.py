@@ -11,7 +11,8 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import channel_state, claims, feedback, insert_ignoring_duplicates, unanswered
+from bot.db import answer_jobs, channel_state, claims, feedback, insert_ignoring_duplicates, unanswered
+from bot.jobs import JobQueue, Question
 
 CLAIM_LIFETIME = timedelta(days=1)
 
@@ -34,46 +35,61 @@ class UnansweredQuestion:
 
 
 MAX_CLAIM_BATCH = 500
+CLAIM_LINGER = 0.005  # seconds
 
 
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._waiting: list[tuple[str, asyncio.Future[bool]]] = []
+        self.jobs = JobQueue(engine)
+        self._claim_statement = insert_ignoring_duplicates(engine, claims).returning(claims.c.key)
+        self._waiting: list[tuple[str, Question | None, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def claim(self, key: str) -> bool:
+    async def claim(self, key: str, *, then_queue: Question | None = None) -> bool:
         """True the first time `key` is claimed, by any process sharing the database; False after.
+
+        `then_queue`: a question to queue for the answer worker in the same transaction, if the claim is won.
 
         Claims are group-committed: those that arrive while one transaction is being written go together in
         the next, one INSERT ... ON CONFLICT DO NOTHING RETURNING for the lot. A lone claim waits for nothing.
         """
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((key[:200], future))
+        self._waiting.append((key[:200], then_queue, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_claims())
         return await future
 
     async def _write_claims(self) -> None:
+        first = True
         while self._waiting:
+            if not first and len(self._waiting) < MAX_CLAIM_BATCH:
+                # Claims kept arriving while the last batch was written: under load, let a few more gather,
+                # so there are fewer, larger transactions. None of this is on an ack's path.
+                await asyncio.sleep(CLAIM_LINGER)
+            first = False
             batch, self._waiting = self._waiting[:MAX_CLAIM_BATCH], self._waiting[MAX_CLAIM_BATCH:]
-            keys = list(dict.fromkeys(key for key, _future in batch))  # a key twice in one batch: first wins
+            questions: dict[str, Question | None] = {}
+            for key, question, _future in batch:  # a key twice in one batch: the first wins
+                questions.setdefault(key, question)
             stamp = now()
-            statement = (
-                insert_ignoring_duplicates(self.engine, claims)
-                .values([{"key": key, "created_at": stamp} for key in keys])
-                .returning(claims.c.key)
-            )
+            rows = [{"key": key, "created_at": stamp} for key in questions]
             try:
                 async with self.engine.begin() as conn:
-                    inserted = set((await conn.execute(statement)).scalars())
+                    # One statement, compiled once and cached: SQLAlchemy sends the rows as multi-row VALUES.
+                    inserted = set((await conn.execute(self._claim_statement, rows)).scalars())
+                    to_queue = [q.row(stamp) for key, q in questions.items() if q and key in inserted]
+                    if to_queue:
+                        await conn.execute(answer_jobs.insert(), to_queue)
             except Exception as error:  # every claim in the batch learns of the failure
-                for _key, future in batch:
+                for _key, _question, future in batch:
                     if not future.done():
                         future.set_exception(error)
                 continue
+            if to_queue:
+                self.jobs.added.set()
             given: set[str] = set()
-            for key, future in batch:
+            for key, _question, future in batch:
                 won = key in inserted and key not in given
                 given.add(key)
                 if not future.done():

@@ -49,8 +49,11 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
         if malformed(bolt_request.body):
             deps.metrics.requests.labels("unknown", "bad_request").inc()
             return web.Response(status=400, text="Malformed Slack payload")
-        if bolt_request.body.get("type") == "event_callback" and verifier.is_valid_request(
-            body, dict(request.headers)
+        # Only when full (the signature check costs time; Bolt checks every request's again anyway).
+        if (
+            deps.inflight.full
+            and bolt_request.body.get("type") == "event_callback"
+            and verifier.is_valid_request(body, dict(request.headers))
         ):
             await deps.inflight.room()  # backpressure for signed events only: see bot/backpressure.py
         bolt_response = await app.async_dispatch(bolt_request)

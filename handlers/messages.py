@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt.async_app import AsyncBoltContext, AsyncSay
+from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.jobs import Question
 from bot.router import Router
 from handlers import context as ctx
-from handlers.answers import count, find_answer, render_answer, should_record
+from handlers.answers import MAX_QUESTION, count, find_answer, render_answer, should_record
 from handlers.checklist import handle_thread_reply
 
 logger = logging.getLogger(__name__)
@@ -26,57 +27,61 @@ def is_from_a_bot(event: dict[str, Any], context: AsyncBoltContext) -> bool:
     )
 
 
-async def answer_in_thread(
-    event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext, *, thread: bool
+async def queue_question(
+    event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext, *, thread: bool
 ) -> None:
-    """Answer `event` once, however many times and by however many routes Slack delivers it."""
-    with ctx.deps(context).inflight.track():  # counted, so a flood of questions meets backpressure
-        await _answer(event, body, say, context, thread=thread)
-
-
-async def _answer(
-    event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext, *, thread: bool
-) -> None:
+    """Queue `event`'s question for answering once, however many times and by however many routes Slack
+    delivers it. `thread`: answer in the message's thread (a channel mention) rather than beside it (a DM)."""
     team = ctx.team_id(body)
     channel, ts = event.get("channel", ""), event.get("ts", "")
-    # A channel mention arrives as both app_mention and message events, and Slack retries either:
-    # whichever copy claims the message first answers it, in this process or any other.
-    if not await ctx.store(context).claim(f"answer:{team}:{channel}:{ts}"):
-        logger.debug("message %s in %s already answered", ts, channel)
-        return
-    kb = ctx.kb(context)
-    question = event.get("text") or ""
-    answer = find_answer(kb, question)
-    message = render_answer(kb, question, answer, private=False)
-    count(ctx.metrics(context), answer, "mention" if thread else "dm")
-    if should_record(answer):
-        await ctx.store(context).record_unanswered(team, question)
-    thread_ts = event.get("thread_ts") or (ts if thread else None)
-    await say(channel=channel, thread_ts=thread_ts, unfurl_links=False, **message.as_kwargs())
-    logger.info(
-        "answered %s: %s", "mention" if thread else "dm", answer.best.id if answer.best else "declined"
+    question = Question(
+        team_id=team,
+        channel_id=channel,
+        thread_ts=event.get("thread_ts") or (ts if thread else None),
+        route="mention" if thread else "dm",
+        text=str(event.get("text") or "")[:MAX_QUESTION],
     )
+    # A channel mention arrives as both app_mention and message events, and Slack retries either:
+    # whichever copy claims the message first queues it for the answer worker (bot/worker.py), in this
+    # process or any other, in the same transaction.
+    with ctx.deps(context).inflight.track():  # counted, so a flood of questions meets backpressure
+        if not await ctx.store(context).claim(f"answer:{team}:{channel}:{ts}", then_queue=question):
+            logger.debug("message %s in %s already answered", ts, channel)
 
 
-async def handle_mention(
-    event: dict[str, Any], body: dict[str, Any], say: AsyncSay, context: AsyncBoltContext
-) -> None:
+async def answer_question(deps: ctx.Deps, client: AsyncWebClient, question: Question) -> None:
+    """Answer a queued question where it was asked (called by the answer worker)."""
+    kb = deps.knowledge.current
+    answer = find_answer(kb, question.text)
+    message = render_answer(kb, question.text, answer, private=False)
+    count(deps.metrics, answer, question.route)
+    if should_record(answer):
+        await deps.store.record_unanswered(question.team_id, question.text)
+    await client.chat_postMessage(
+        channel=question.channel_id,
+        thread_ts=question.thread_ts,
+        unfurl_links=False,
+        **message.as_kwargs(),
+    )
+    logger.info("answered %s: %s", question.route, answer.best.id if answer.best else "declined")
+
+
+async def handle_mention(event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext) -> None:
     if is_from_a_bot(event, context):
         return
-    await answer_in_thread(event, body, say, context, thread=True)
+    await queue_question(event, body, context, thread=True)
 
 
 async def handle_message(
     event: dict[str, Any],
     body: dict[str, Any],
-    say: AsyncSay,
     client: AsyncWebClient,
     context: AsyncBoltContext,
 ) -> None:
     if is_from_a_bot(event, context) or event.get("subtype") not in ANSWERABLE_SUBTYPES:
         return
     if event.get("channel_type") == "im":
-        await answer_in_thread(event, body, say, context, thread=False)
+        await queue_question(event, body, context, thread=False)
         return
     # A mention is answered by handle_mention; other channel messages matter only as replies in
     # checklist threads.

@@ -38,7 +38,8 @@ async def start_process(
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.05)
-    process.kill()
+    if process.returncode is None:
+        process.kill()
     _, err = await process.communicate()
     raise AssertionError(f"{' '.join(args)} did not start: {err.decode()[-2000:]}")
 
@@ -61,13 +62,38 @@ def app_env(
 
 
 async def serve_app(
-    database_url: str, api_url: str, secret: str, token: str = "xoxb-test-token", **extra: str
+    database_url: str,
+    api_url: str,
+    secret: str,
+    token: str = "xoxb-test-token",
+    *,
+    worker: bool = True,
+    **extra: str,
 ) -> tuple[asyncio.subprocess.Process, str]:
-    """`python -m bot serve` on a free loopback port, ready (GET /readyz is 200); returns it and its base URL."""
+    """`python -m bot serve` on a free loopback port, ready (GET /readyz is 200); returns it and its base URL.
+
+    `worker=False`: the web side only (`--no-worker`), acknowledging and queueing questions.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    args += [] if worker else ["--no-worker"]
     process = await start_process(
         args, app_env(database_url, api_url, secret, token, **extra), f"{base}/readyz"
     )
     return process, base
+
+
+async def start_worker_process(
+    database_url: str, api_url: str, token: str = "xoxb-test-token", *, nice: int = 0
+) -> asyncio.subprocess.Process:
+    """`python -m bot worker`: answers the questions queued in `database_url` (it serves no HTTP to poll, so
+    callers wait for its answers). `nice`: a lower CPU priority, as the benchmark gives it beside the web side."""
+    args = [sys.executable, "-m", "bot", "worker"]
+    if nice:
+        args = ["nice", "-n", str(nice), *args]
+    env = app_env(database_url, api_url, "", token)
+    env.pop("SLACK_SIGNING_SECRET")
+    return await asyncio.create_subprocess_exec(
+        *args, cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )

@@ -20,6 +20,7 @@ from bot.fakeslack import FakeSlack
 from bot.runtime import build_deps
 from bot.settings import Settings
 from bot.web import EVENTS_PATH, create_web_app
+from bot.worker import AnswerWorker, start_worker
 from handlers.context import Deps
 
 SECRET = "test-signing-secret"
@@ -154,12 +155,19 @@ class RunningApp(SlackClient):
     deps: Deps = field(kw_only=True)
     server: TestServer | None = field(kw_only=True)
     app: AsyncApp = field(kw_only=True)
+    worker: AnswerWorker | None = field(kw_only=True)
 
     async def stop(self) -> None:
         await self.session.close()
         if self.server is not None:
             await self.server.close()
+        await self._finish()
+
+    async def _finish(self) -> None:
+        """What every transport does last: let listeners and the answer worker finish, then close."""
         await finish_listeners()
+        if self.worker is not None:
+            await self.worker.stop()
         await close_app(self.app)
         await self.deps.store.close()
 
@@ -187,7 +195,10 @@ def button(message: dict[str, Any], label_part: str) -> dict[str, Any]:
     )
 
 
-async def start_app(fake: FakeSlack, database_url: str, **overrides: Any) -> RunningApp:
+async def start_app(
+    fake: FakeSlack, database_url: str, *, worker: bool = True, **overrides: Any
+) -> RunningApp:
+    """The app served over HTTP; `worker=False` acks and queues questions only (as `serve --no-worker`)."""
     values: dict[str, Any] = {
         "slack_bot_token": "xoxb-test-token",
         "slack_signing_secret": SECRET,
@@ -200,7 +211,15 @@ async def start_app(fake: FakeSlack, database_url: str, **overrides: Any) -> Run
     server = TestServer(create_web_app(app, deps), host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("/"))
-    return RunningApp(fake, base, aiohttp.ClientSession(), deps=deps, server=server, app=app)
+    return RunningApp(
+        fake,
+        base,
+        aiohttp.ClientSession(),
+        deps=deps,
+        server=server,
+        app=app,
+        worker=start_worker(deps, app) if worker else None,
+    )
 
 
 @dataclass
@@ -228,9 +247,7 @@ class SocketApp(RunningApp):
     async def stop(self) -> None:
         await self.handler.close_async()
         await self.session.close()
-        await finish_listeners()
-        await close_app(self.app)
-        await self.deps.store.close()
+        await self._finish()
 
 
 async def start_socket_app(fake: FakeSlack, database_url: str, **overrides: Any) -> SocketApp:
@@ -248,5 +265,12 @@ async def start_socket_app(fake: FakeSlack, database_url: str, **overrides: Any)
     handler = AsyncSocketModeHandler(app, "xapp-1-test")
     await handler.connect_async()
     return SocketApp(
-        fake, fake.base_url, aiohttp.ClientSession(), deps=deps, server=None, app=app, handler=handler
+        fake,
+        fake.base_url,
+        aiohttp.ClientSession(),
+        deps=deps,
+        server=None,
+        app=app,
+        handler=handler,
+        worker=start_worker(deps, app),
     )

@@ -1,0 +1,114 @@
+"""The answer queue: questions acknowledged to Slack and waiting for a worker to answer them.
+
+A question is queued in the same transaction that claims its Slack message (bot/storage.py), so a message is
+queued once however often Slack delivers it. A worker leases a batch of jobs, answers each, then deletes them.
+If the worker dies, its lease runs out and another worker (or the same one after a restart) takes the job:
+an answer may be late, never lost. On PostgreSQL, workers in several processes lease with SKIP LOCKED and so
+never share a job; on SQLite, leasing is one write transaction and writers take turns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import answer_jobs
+
+LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question to answer: where it was asked and its text. `route` is "mention" or "dm"."""
+
+    team_id: str
+    channel_id: str
+    thread_ts: str | None
+    route: str
+    text: str
+
+    def row(self, now: datetime) -> dict[str, object]:
+        return {
+            "team_id": self.team_id,
+            "channel_id": self.channel_id,
+            "thread_ts": self.thread_ts,
+            "route": self.route,
+            "text": self.text,
+            "enqueued_at": now,
+            "attempts": 0,
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    question: Question
+    attempts: int  # including this one
+    enqueued_at: datetime
+
+
+class JobQueue:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        # Set when this process queues a job, so its own worker starts at once instead of at its next poll.
+        self.added = asyncio.Event()
+
+    async def lease(self, limit: int, lease_for: timedelta = LEASE) -> list[Job]:
+        """Take up to `limit` jobs nobody holds (or whose holder's lease ran out), oldest first."""
+        now = datetime.now(UTC)
+        due = (
+            select(answer_jobs.c.id)
+            .where(or_(answer_jobs.c.lease_until.is_(None), answer_jobs.c.lease_until < now))
+            .order_by(answer_jobs.c.id)
+            .limit(limit)
+        )
+        if self.engine.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        statement = (
+            update(answer_jobs)
+            .where(answer_jobs.c.id.in_(due.scalar_subquery()))
+            .values(lease_until=now + lease_for, attempts=answer_jobs.c.attempts + 1)
+            .returning(answer_jobs)
+        )
+        async with self.engine.begin() as conn:
+            rows = (await conn.execute(statement)).mappings().all()
+        jobs = [
+            Job(
+                id=row["id"],
+                question=Question(
+                    row["team_id"], row["channel_id"], row["thread_ts"], row["route"], row["text"]
+                ),
+                attempts=row["attempts"],
+                enqueued_at=_aware(row["enqueued_at"]),
+            )
+            for row in rows
+        ]
+        return sorted(jobs, key=lambda job: job.id)
+
+    async def finish(self, ids: list[int]) -> None:
+        """Delete answered (or abandoned) jobs."""
+        if ids:
+            async with self.engine.begin() as conn:
+                await conn.execute(delete(answer_jobs).where(answer_jobs.c.id.in_(ids)))
+
+    async def release(self, ids: list[int]) -> None:
+        """Give leased jobs back at once (a worker stopping before it got to them)."""
+        if ids:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    update(answer_jobs).where(answer_jobs.c.id.in_(ids)).values(lease_until=None)
+                )
+
+    async def depth(self) -> int:
+        """How many questions are waiting or being answered."""
+        async with self.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(answer_jobs))).scalar_one())
+
+
+def _aware(stamp: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything here is UTC."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)

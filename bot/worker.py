@@ -1,0 +1,157 @@
+"""The answer worker: answers the questions the web side acknowledged and queued (bot/jobs.py).
+
+By default every `serve` and `socket` process runs one, woken the moment its own process queues a question.
+For throughput, run the web side with `--no-worker` and one or more `python -m bot worker` processes beside
+it; they poll the shared database. Slack only needs the acknowledgement within 3 seconds; the answer follows
+as soon as a worker gets to it, and survives a restart in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.app import workspace_client
+from bot.jobs import LEASE, Job, JobQueue
+from handlers.context import Deps
+from handlers.messages import answer_question
+
+logger = logging.getLogger(__name__)
+
+ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
+
+MAX_ATTEMPTS = 5
+# Errors worth trying again later; any other Slack error (channel_not_found, is_archived...) will not change.
+TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable"})
+
+
+class AnswerWorker:
+    """Leases batches of queued questions, answers each, and deletes them once answered."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        client_for: ClientFor,
+        *,
+        batch: int = 50,
+        poll: float = 0.5,
+        lease: timedelta = LEASE,
+    ) -> None:
+        """`batch`: jobs leased and answered together; `poll`: seconds between looks at the queue when
+        nothing woke the worker; `lease`: how long a job is held before another worker may retry it."""
+        self.deps = deps
+        self.client_for = client_for
+        self.batch = batch
+        self.poll = poll
+        self.lease = lease
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def queue(self) -> JobQueue:
+        return self.deps.store.jobs
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._task = asyncio.create_task(self.run())
+
+    async def stop(self, drain_within: float = 10.0) -> None:
+        """Stop polling; answer what is already queued for up to `drain_within` seconds (the rest waits in the
+        database for the next worker)."""
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+        try:
+            await asyncio.wait_for(self.drain(), drain_within)
+        except TimeoutError:
+            logger.warning("stopped with questions still queued; the next worker will answer them")
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            self.queue.added.clear()
+            try:
+                if await self.work_once():
+                    continue
+            except Exception:  # the database was unreachable, say: wait a little and try again
+                logger.exception("answer worker could not lease questions")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken(), self.poll)
+
+    async def _woken(self) -> None:
+        added, stop = (asyncio.create_task(e.wait()) for e in (self.queue.added, self._stop))
+        try:
+            await asyncio.wait((added, stop), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            added.cancel()
+            stop.cancel()
+
+    async def drain(self) -> int:
+        """Answer everything queued now; returns how many jobs it handled."""
+        handled = 0
+        while done := await self.work_once():
+            handled += done
+        return handled
+
+    async def work_once(self) -> int:
+        """Lease one batch and answer it; returns the batch's size (0: nothing was waiting)."""
+        jobs = await self.queue.lease(self.batch, self.lease)
+        if not jobs:
+            return 0
+        finished: list[int] = []
+        try:
+            results = await asyncio.gather(*(self._answer(job) for job in jobs))
+            finished = [job.id for job, done in zip(jobs, results, strict=True) if done]
+        except (
+            asyncio.CancelledError
+        ):  # stopping mid-batch: hand the jobs back rather than wait out the lease
+            await asyncio.shield(self.queue.release([job.id for job in jobs]))
+            raise
+        await self.queue.finish(finished)
+        return len(jobs)
+
+    async def _answer(self, job: Job) -> bool:
+        """Answer one job. True when it is done with (answered, or cannot ever be); False to try again later."""
+        question = job.question
+        if job.attempts > MAX_ATTEMPTS:
+            logger.error("gave up on a question after %d attempts", MAX_ATTEMPTS)
+            return True
+        try:
+            client = await self.client_for(question.team_id)
+            if client is None:
+                logger.warning(
+                    "workspace %s has uninstalled the app; dropping its question", question.team_id
+                )
+                return True
+            await answer_question(self.deps, client, question)
+        except SlackApiError as error:
+            code = str(error.response.get("error", "unknown"))
+            self.deps.metrics.slack_errors.labels(code).inc()
+            retry = code in TRANSIENT_ERRORS or error.response.status_code >= 500
+            logger.warning("Slack refused an answer (%s)%s", code, "; will retry" if retry else "")
+            return not retry
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            logger.warning(
+                "could not reach Slack to answer a question (%s); will retry", type(error).__name__
+            )
+            return False
+        except Exception:
+            logger.exception("failed answering a question; will retry")
+            return False
+        waited = (datetime.now(UTC) - job.enqueued_at).total_seconds()
+        self.deps.metrics.answer_seconds.observe(max(waited, 0.0))
+        return True
+
+
+def start_worker(deps: Deps, app: AsyncApp) -> AnswerWorker:
+    """A worker answering with `app`'s Web API client (with many workspaces, each workspace's own token)."""
+    worker = AnswerWorker(deps, workspace_client(app))
+    worker.start()
+    return worker

@@ -1,0 +1,176 @@
+"""The answer queue and its worker: questions acknowledged by the web side are answered once by a worker, even
+one started later, in another process, or after a failure; Slack's refusals become retries or are given up."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import timedelta
+
+import aiohttp
+
+from bot.app import workspace_client
+from bot.fakeslack import BOT_USER_ID, FakeSlack
+from bot.jobs import Question
+from bot.storage import Store
+from bot.worker import AnswerWorker
+from tests.processes import serve_app, start_worker_process
+from tests.slack import SECRET, RunningApp, SlackClient, new_ts, start_app
+from tests.test_questions_http import channel_message, dm, mention
+
+PRINCIPLE_9 = "Spend money wisely to secure effective and efficient services"
+
+
+def question(text: str = "what is principle nine about?", channel: str = "C1") -> Question:
+    return Question(team_id="T1", channel_id=channel, thread_ts="1.0", route="mention", text=text)
+
+
+def posts(fake: FakeSlack) -> list[str]:
+    return [c.text for c in fake.api_calls("chat.postMessage")]
+
+
+async def test_a_message_is_queued_once_however_often_it_is_claimed(store: Store) -> None:
+    q = question()
+    won = await asyncio.gather(*(store.claim("answer:T1:C1:1.0", then_queue=q) for _ in range(3)))
+    assert sorted(won) == [False, False, True]
+    assert not await store.claim("answer:T1:C1:1.0", then_queue=q)  # a later retry, in its own batch
+    assert await store.jobs.depth() == 1
+    [job] = await store.jobs.lease(10)
+    assert job.question == q and job.attempts == 1
+
+
+async def test_workers_leasing_at_once_never_share_a_job(store: Store) -> None:
+    for n in range(40):
+        assert await store.claim(f"answer:T1:C1:{n}.0", then_queue=question(channel=f"C{n}"))
+    other = Store(store.engine)  # a second worker on the same database
+    first, second = await asyncio.gather(store.jobs.lease(25), other.jobs.lease(25))
+    ids = [job.id for job in first + second]
+    assert len(ids) == 40 and len(set(ids)) == 40
+    assert await store.jobs.lease(10) == []  # all held
+
+
+async def test_a_job_whose_lease_ran_out_is_leased_again_and_released_jobs_at_once(store: Store) -> None:
+    await store.claim("answer:T1:C1:1.0", then_queue=question())
+    [held] = await store.jobs.lease(10, timedelta(milliseconds=200))
+    assert await store.jobs.lease(10) == []
+    await asyncio.sleep(0.3)  # the worker holding it died: its lease runs out
+    [again] = await store.jobs.lease(10, timedelta(seconds=60))
+    assert again.id == held.id and again.attempts == 2
+    await store.jobs.release([again.id])
+    [third] = await store.jobs.lease(10)
+    assert third.attempts == 3
+    await store.jobs.finish([third.id])
+    assert await store.jobs.depth() == 0
+
+
+async def test_a_question_acked_with_no_worker_running_is_answered_once_by_a_worker_started_later(
+    fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    web = await start_app(fake_slack, sqlite_url, worker=False)
+    ts = new_ts()
+    try:
+        for retry in ("", "1", "2"):  # Slack's first delivery and two retries of the same mention
+            headers = {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+            response = await web.event(mention("what is principle nine about?", ts=ts), extra_headers=headers)
+            assert response.status == 200
+        await web.event(dm("value for money", ts=new_ts()))
+        await asyncio.sleep(0.5)
+        assert posts(fake_slack) == []  # acknowledged and queued; nobody has answered yet
+        assert await web.deps.store.jobs.depth() == 2
+    finally:
+        await web.stop()
+
+    later = await start_app(fake_slack, sqlite_url)  # e.g. the process restarted, or a worker came up
+    try:
+        answers = await fake_slack.wait_for(lambda c: c.method == "chat.postMessage", count=2)
+        await asyncio.sleep(0.5)
+        assert len(posts(fake_slack)) == 2
+        in_thread = next(c for c in answers if c.payload["channel"] != "D0DIRECT")
+        assert in_thread.payload["thread_ts"] == ts and PRINCIPLE_9 in in_thread.text
+        assert all(PRINCIPLE_9 in c.text for c in answers)
+        assert await later.deps.store.jobs.depth() == 0
+    finally:
+        await later.stop()
+
+
+async def _worker(app: RunningApp, lease: timedelta = timedelta(seconds=60)) -> AnswerWorker:
+    return AnswerWorker(app.deps, workspace_client(app.app), lease=lease)
+
+
+async def test_a_refusal_that_will_not_change_is_given_up_and_counted(
+    fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    web = await start_app(fake_slack, sqlite_url, worker=False)
+    worker = await _worker(web)
+    try:
+        fake_slack.errors["chat.postMessage"] = "channel_not_found"
+        await web.event(mention("principle 9", ts=new_ts()))
+        await asyncio.sleep(0.2)
+        assert await worker.drain() == 1
+        assert await web.deps.store.jobs.depth() == 0  # dropped, not retried for ever
+        metrics = (await (await web.session.get(web.base_url.rstrip("/") + "/metrics")).text()).splitlines()
+        assert 'commissioning_guide_slack_api_errors_total{error="channel_not_found"} 1.0' in metrics
+    finally:
+        await web.stop()
+
+
+async def test_a_passing_failure_is_retried_when_the_lease_runs_out_and_answered_once(
+    fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    web = await start_app(fake_slack, sqlite_url, worker=False)
+    worker = await _worker(web, lease=timedelta(milliseconds=300))
+    try:
+        fake_slack.errors["chat.postMessage"] = "internal_error"
+        await web.event(mention("principle 9", ts=new_ts()))
+        await asyncio.sleep(0.2)
+        assert await worker.drain() == 1
+        assert await web.deps.store.jobs.depth() == 1  # kept for another try
+        del fake_slack.errors["chat.postMessage"]
+        assert await worker.drain() == 0  # still leased: not yet
+        await asyncio.sleep(0.4)
+        assert await worker.drain() == 1
+        answered = [c for c in fake_slack.api_calls("chat.postMessage") if c.result.get("ok")]
+        assert len(answered) == 1 and PRINCIPLE_9 in answered[0].text
+        assert await web.deps.store.jobs.depth() == 0
+    finally:
+        await web.stop()
+
+
+async def test_stopping_answers_what_was_already_queued(fake_slack: FakeSlack, sqlite_url: str) -> None:
+    web = await start_app(fake_slack, sqlite_url)
+    assert web.worker is not None
+    await web.worker.stop(drain_within=0)  # nobody answering while the questions arrive
+    web.worker = AnswerWorker(web.deps, workspace_client(web.app))  # not started: it only drains at stop
+    for n in range(5):
+        await web.event(mention(f"principle {n + 1}", ts=new_ts()))
+    await asyncio.sleep(0.2)
+    assert await web.deps.store.jobs.depth() == 5 and posts(fake_slack) == []
+    await web.stop()  # as on SIGTERM: the web side stops, then the worker drains the queue
+    assert len(posts(fake_slack)) == 5
+
+
+async def test_a_web_process_with_no_worker_and_a_worker_process_answer_each_mention_once(
+    fake_slack: FakeSlack, database_url: str
+) -> None:
+    """Real processes: `serve --no-worker` acknowledges and queues; `python -m bot worker` answers."""
+    web, base = await serve_app(database_url, fake_slack.api_url, SECRET, worker=False)
+    worker = await start_worker_process(database_url, fake_slack.api_url)
+    client = SlackClient(fake_slack, base, aiohttp.ClientSession())
+    try:
+        stamps = [new_ts() for _ in range(20)]
+        for ts in stamps:  # each delivered twice, as app_mention and message, like Slack does
+            await client.event(mention("what is principle nine about?", ts=ts))
+            await client.event(channel_message(f"<@{BOT_USER_ID}> what is principle nine about?", ts=ts))
+        answered = await fake_slack.wait_for(lambda c: c.method == "chat.postMessage", count=20, within=15.0)
+        await asyncio.sleep(1.0)
+        assert len(posts(fake_slack)) == 20
+        assert sorted(c.payload["thread_ts"] for c in answered) == sorted(stamps)
+    finally:
+        await client.session.close()
+        for process in (web, worker):
+            process.terminate()
+        codes = [await p.wait() for p in (web, worker)]
+        if codes != [0, 0]:
+            assert worker.stderr is not None
+            sys.stderr.write((await worker.stderr.read()).decode())
+    assert codes == [0, 0]  # SIGTERM is a clean stop for both
