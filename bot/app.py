@@ -103,6 +103,8 @@ def create_app(
         logger=_bolt_logger,
         oauth_settings=oauth_settings(settings, deps.store.engine) if many_workspaces else None,
         user_facing_authorize_error_message=NOT_INSTALLED,
+        # Bolt's AI-assistant thread helpers: unused here, and a middleware run on every event.
+        attaching_conversation_kwargs_enabled=False,
     )
 
     app.use(InjectDeps(deps))
