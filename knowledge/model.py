@@ -141,3 +141,5 @@ class KnowledgeFile(_Frozen):
     synonyms: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # words that name the whole subject ("framework"), so weigh little in search
     generic: tuple[str, ...] = ()
+    # words that say a question is about the framework at all ("principle", "NOS"): see knowledge/search.py
+    scope: tuple[str, ...] = ()

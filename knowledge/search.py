@@ -28,7 +28,12 @@ from knowledge.text import (
     words,
 )
 
-FIELD_WEIGHTS = {"alias": 3.0, "keyword": 2.5, "title": 2.0, "text": 1.0}
+FIELD_WEIGHTS = {"alias": 3.0, "alias_phrase": 3.0, "keyword": 2.5, "title": 2.0, "text": 1.0}
+# Fields that say what an entry is about, word by word. A word found only in running text or inside a longer
+# alias ("test" in "soft market testing") shows a question is about the framework only this much.
+HEADLINE_FIELDS = frozenset({"alias", "keyword", "title"})
+INCIDENTAL_WORD = 0.5
+ALSO_IN_FIELD = 0.25
 ALIAS_PHRASE_BONUS = 1.5  # every word of one of the entry's aliases is in the question
 EXACT_ALIAS_BONUS = 1.0  # ... and the question has no other words
 SYNONYM_WEIGHT = 0.7  # a word found through synonyms.yaml counts for this share of the word itself
@@ -36,6 +41,10 @@ MIN_SCORE = 1.0  # below this the best match is a coincidence of common words
 # The share of the question's meaning (words weighted by rarity; a word the base has never seen weighs as
 # much as its rarest word) that the base recognises. Below it, the question is about something else.
 MIN_COVERAGE = 0.65
+# A question that names the framework ("is there a principle about...", "what does the NOS say...") is in scope
+# whatever else it says; then the rest of it, without those words, needs only this much recognised. A question
+# whose only known words are the framework's names ("is there a principle about sourdough") is still declined.
+MIN_COVERAGE_IN_SCOPE = 0.4
 # An unknown word weighs less the more common it is in English: "keep" or "often" says little about the
 # topic, "sourdough" or "laptop" a lot. Words rarer than TYPO_FREQUENCY are treated as possible typos.
 COMMON_WORD = 6.0
@@ -73,7 +82,7 @@ LIST_BOOST = 1.3
 _PLURAL_KINDS = frozenset({"principles", "functions", "services", "standards"})
 # "What does decommissioning mean?" asks for a definition: the glossary answers it.
 DEFINITION_WORDS = frozenset({"mean", "means", "meaning", "definition", "define", "defined", "defining"})
-DEFINITION_BOOST = 1.5
+DEFINITION_BOOST = 2.0
 
 # Words that name what a number refers to. Cardinals follow them ("principle 9"); ordinals may precede
 # them ("the ninth principle"); a cardinal before them is a count ("the ten principles"), not a reference.
@@ -130,6 +139,7 @@ class Vocabulary:
 
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     generic: set[str] = field(default_factory=set)
+    scope: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -150,21 +160,33 @@ class Searcher:
         self._by_ref: dict[tuple[str, int], Entry] = {}
         self._surface: dict[str, set[str]] = {}
         seen: set[str] = set(_EXTRA_VOCAB)
+        headline: set[str] = set()
         for entry in entries:
             doc = _Doc(entry)
             fields = {
-                "alias": " ".join(entry.aliases),
+                # a one-word alias is a word the entry is about; a word of a longer alias ("test" in "soft
+                # market testing") counts as much as a word of the text, and the whole phrase earns its bonus
+                "alias": " ".join(a for a in entry.aliases if len(a.split()) == 1),
+                "alias_phrase": " ".join(a for a in entry.aliases if len(a.split()) > 1),
                 "keyword": " ".join(entry.keywords),
                 "title": entry.title,
                 "text": entry.text,
             }
+            in_fields: dict[str, list[float]] = defaultdict(list)
             for name, value in fields.items():
                 tokens = words(fold(value))
                 seen.update(tokens)
                 for token in tokens:
                     self._surface.setdefault(stem(token), set()).add(token)
-                for stemmed in _content_stems(tokens):
-                    doc.weights[stemmed] = max(doc.weights.get(stemmed, 0.0), FIELD_WEIGHTS[name])
+                for stemmed in set(_content_stems(tokens)):
+                    in_fields[stemmed].append(FIELD_WEIGHTS[name])
+                    if name in HEADLINE_FIELDS:
+                        headline.add(stemmed)
+            for stemmed, found in in_fields.items():
+                # the best field's weight, and a little more for each other field the word is also in: an
+                # entry whose title, text and aliases all say "providers" is more about providers than one
+                # alias that mentions them
+                doc.weights[stemmed] = max(found) + ALSO_IN_FIELD * (len(found) - 1)
             for alias in entry.aliases:
                 stems = frozenset(_content_stems(words(fold(alias))))
                 if stems:
@@ -180,6 +202,8 @@ class Searcher:
         self._unknown_weight = math.log(1 + total)
         generic = {stem(fold(w)) for w in about_words.generic}
         self._generic = frozenset(generic)
+        self._headline = frozenset(headline)
+        self._scope = frozenset(stem(fold(w)) for w in about_words.scope)
         self._topic_words = frozenset(
             s
             for doc in self._docs
@@ -233,10 +257,11 @@ class Searcher:
                 number = parse_number(candidate)
                 if number is not None:
                     return self._ref(kind, number)
-            before = [t for t in tokens[max(0, i - 2) : i] if t != "nos"][-1:]
+            # "the ninth principle", "the 5th commissioning principle": the nearest ordinal just before
+            before = [t for t in tokens[max(0, i - 3) : i] if _ORDINAL.match(t)][-1:]
             for candidate in before:
                 number = parse_number(candidate)
-                if number is not None and _ORDINAL.match(candidate):
+                if number is not None:
                     return self._ref(kind, number)
         return None
 
@@ -318,20 +343,40 @@ class Searcher:
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         return hits
 
-    def coverage(self, tokens: Sequence[str]) -> float:
-        """The share of the question's weight made of words the base knows (directly or by synonym)."""
+    def in_scope(self, tokens: Sequence[str]) -> bool:
+        """Whether the question names the framework itself (a word from synonyms.yaml's `scope`)."""
+        return any(stem(t) in self._scope for t in tokens)
+
+    def coverage(self, tokens: Sequence[str], *, leave_out: frozenset[str] = frozenset()) -> float:
+        """The share of the question's weight made of words the base knows (directly or by synonym).
+        Words that only say what form the answer takes ("list", "meaning") and stems in `leave_out` are not
+        counted either way."""
+        known, unknown = self._known_and_unknown(tokens, leave_out)
+        return known / (known + unknown) if known + unknown else 0.0
+
+    def _enough_recognised(self, tokens: Sequence[str]) -> bool:
+        if self.coverage(tokens) >= MIN_COVERAGE:
+            return True
+        if not self.in_scope(tokens):
+            return False
+        # It names the framework: is enough of the rest recognised, with at least one word an entry is about?
+        rest = [t for t in tokens if _is_content(t) and stem(t) not in self._scope and t not in _FORM_WORDS]
+        about = any(stem(t) in self._headline or stem(t) in self._synonyms for t in rest)
+        return about and self.coverage(tokens, leave_out=self._scope) >= MIN_COVERAGE_IN_SCOPE
+
+    def _known_and_unknown(self, tokens: Sequence[str], leave_out: frozenset[str]) -> tuple[float, float]:
         known = unknown = 0.0
         content = {stem(t): t for t in tokens if _is_content(t)}
         for stemmed, word in content.items():
-            if stemmed in _NUMBER_STEMS:
+            if stemmed in _NUMBER_STEMS or stemmed in leave_out or word in _FORM_WORDS:
                 continue
             if stemmed in self._idf:
-                known += self._term_weight(stemmed)
+                known += self._term_weight(stemmed) * (1.0 if stemmed in self._headline else INCIDENTAL_WORD)
             elif stemmed in self._synonyms:
                 known += min(self._term_weight(s) for s in self._synonyms[stemmed])
             else:
                 unknown += self._unknown_weight * _rarity(word)
-        return known / (known + unknown) if known + unknown else 0.0
+        return known, unknown
 
     def answer(self, query: str, kinds: Sequence[str] | None = None) -> Answer:
         tokens = self.tokens(query)
@@ -343,8 +388,7 @@ class Searcher:
         if not content:
             return Answer(empty=True)
         hits = self._rank_tokens(tokens, kinds)
-        coverage = self.coverage(tokens)
-        if not hits or hits[0].score < MIN_SCORE or coverage < MIN_COVERAGE:
+        if not hits or hits[0].score < MIN_SCORE or not self._enough_recognised(tokens):
             return Answer(declined=True, score=hits[0].score if hits else 0.0, terms=tuple(content))
         best = hits[0]
         close = tuple(h.entry for h in hits[1 : 1 + MAX_ALTERNATIVES] if h.score >= CLOSE_CALL * best.score)
@@ -352,13 +396,14 @@ class Searcher:
 
 
 _NUMBER_STEMS = frozenset(stem(w) for w in number_words())
+_FORM_WORDS = LIST_WORDS | DEFINITION_WORDS
 
 
 _SHORT_WORDS = frozenset({"dh", "la", "nhs"})  # short words that do carry meaning here
 
 
 def _is_content(token: str) -> bool:
-    if token in STOP_WORDS or token.isdigit():
+    if token in STOP_WORDS or token.isdigit() or _ORDINAL.match(token):
         return False
     # Short words carry meaning only if listed, or if they are codes such as "a9".
     return len(token) > 2 or token in _SHORT_WORDS or (len(token) == 2 and any(c.isdigit() for c in token))
