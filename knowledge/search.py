@@ -8,6 +8,7 @@ principle", "NOS function 3") resolved before any ranking.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -100,6 +101,9 @@ _ORDINAL = re.compile(
     r"^(?:\d{1,3}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)$"
 )
 _P_NUMBER = re.compile(r"^p(\d{1,2})$")
+_SINGULAR_KINDS = frozenset({"principle", "function"})
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_EXPLICIT_LIST = frozenset({"list", "all", "full", "whole", "every"})
 _EXTRA_VOCAB = ("principle", "principles", "function", "functions", "nos", "service", "services")
 
 
@@ -158,6 +162,7 @@ class Searcher:
         self._docs: list[_Doc] = []
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._by_ref: dict[tuple[str, int], Entry] = {}
+        self._last: dict[str, int] = {}
         self._surface: dict[str, set[str]] = {}
         seen: set[str] = set(_EXTRA_VOCAB)
         headline: set[str] = set()
@@ -193,6 +198,7 @@ class Searcher:
                     doc.aliases.append(stems)
             if entry.number is not None and entry.kind != "collection":
                 self._by_ref[(entry.kind, entry.number)] = entry
+                self._last[entry.kind] = max(self._last.get(entry.kind, 0), entry.number)
             self._docs.append(doc)
         for index, doc in enumerate(self._docs):
             for stemmed, weight in doc.weights.items():
@@ -257,12 +263,22 @@ class Searcher:
                 number = parse_number(candidate)
                 if number is not None:
                     return self._ref(kind, number)
-            # "the ninth principle", "the 5th commissioning principle": the nearest ordinal just before
-            before = [t for t in tokens[max(0, i - 3) : i] if _ORDINAL.match(t)][-1:]
+            # "the ninth principle", "the 5th commissioning principle", "the 3rd one in the principles list":
+            # the nearest ordinal shortly before; "the last principle": the highest number
+            if i and tokens[i - 1] == "last" and kind in self._last:
+                return self._ref(kind, self._last[kind])
+            before = [t for t in tokens[max(0, i - 4) : i] if _ORDINAL.match(t)][-1:]
             for candidate in before:
                 number = parse_number(candidate)
                 if number is not None:
                     return self._ref(kind, number)
+        return None
+
+    def asked_kind(self, tokens: Sequence[str]) -> str | None:
+        """ "which principle ...", "what nos function ...": the question asks for one entry of that kind."""
+        for before, word in itertools.pairwise(tokens):
+            if before in ("which", "what", "whats", "what's") and word in _SINGULAR_KINDS:
+                return _REFERENCE_KINDS[word]
         return None
 
     def _ref(self, kind: str, number: int) -> Reference:
@@ -274,7 +290,11 @@ class Searcher:
     def _rank_tokens(self, tokens: Sequence[str], kinds: Sequence[str] | None) -> list[Hit]:
         stems = _content_stems(tokens)
         specific = [s for s in stems if s not in self._generic]
-        asks_which = "which" in tokens and bool(_PLURAL_KINDS.intersection(tokens))
+        # "which services have...", "what services have...": a question about several asks for the list
+        asks_which = any(
+            before in ("which", "what", "whats", "what's") and word in _PLURAL_KINDS
+            for before, word in itertools.pairwise(tokens)
+        ) or ("which" in tokens and bool(_PLURAL_KINDS.intersection(tokens)))
         how_many = "many" in tokens
         # "standards?", "what's nos": one word naming a whole topic asks for its list
         names_a_topic = len(set(specific)) == 1 and specific[0] in self._topic_words
@@ -371,7 +391,11 @@ class Searcher:
             if stemmed in _NUMBER_STEMS or stemmed in leave_out or word in _FORM_WORDS:
                 continue
             if stemmed in self._idf:
-                known += self._term_weight(stemmed) * (1.0 if stemmed in self._headline else INCIDENTAL_WORD)
+                # as specific as the word the person used: "time" says less than the base's "timely"
+                weight = self._term_weight(stemmed) * min(
+                    1.0, _specificity([word]) / self._specificity[stemmed]
+                )
+                known += weight * (1.0 if stemmed in self._headline else INCIDENTAL_WORD)
             elif stemmed in self._synonyms:
                 known += min(self._term_weight(s) for s in self._synonyms[stemmed])
             else:
@@ -388,7 +412,20 @@ class Searcher:
         if not content:
             return Answer(empty=True)
         hits = self._rank_tokens(tokens, kinds)
-        if not hits or hits[0].score < MIN_SCORE or not self._enough_recognised(tokens):
+        asked = self.asked_kind(tokens)
+        if asked is not None and kinds is None:  # "which principle mentions decommissioning"
+            hits = [h for h in hits if h.entry.kind == asked] or hits
+        years = [t for t in tokens if _YEAR.match(t)]
+        if years:  # "the Health and Care Act 2022": a year is as exact as a number; only entries that have it
+            hits = [h for h in hits if any(y in f"{h.entry.title} {h.entry.text}" for y in years)]
+        # "can you give me the full list of principles?" however much else the message says
+        asks_for_a_list = (
+            bool(hits)
+            and hits[0].entry.kind == "collection"
+            and bool(_EXPLICIT_LIST.intersection(tokens))
+            and bool(_PLURAL_KINDS.union({"nos"}).intersection(tokens))
+        )
+        if not hits or hits[0].score < MIN_SCORE or not (asks_for_a_list or self._enough_recognised(tokens)):
             return Answer(declined=True, score=hits[0].score if hits else 0.0, terms=tuple(content))
         best = hits[0]
         close = tuple(h.entry for h in hits[1 : 1 + MAX_ALTERNATIVES] if h.score >= CLOSE_CALL * best.score)

@@ -61,3 +61,31 @@ def test_questions_about_something_else_are_declined(kb: KnowledgeBase, question
 def test_an_entry_about_a_word_beats_one_that_mentions_it_once(kb: KnowledgeBase) -> None:
     # "providers" is principle 7's title, text and aliases, and one alias of NOS function 4
     assert best(kb, "what does the framework say about how we treat providers") == "principle-7"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("whats the 3rd one in the principles list", "principle-3"),
+        ("what's the last principle", "principle-10"),
+        ("was the final version of the nos 2007 or 2008", "bg-nos-final-2008"),  # "final" is not "last"
+        # "which principle ...": only a principle will do, though the glossary defines the word
+        ("which principle mentions decommissioning", "principle-9"),
+        ("what services have national minimum standards", "standards"),
+        (
+            "hiya, doing a presentation to the board on thursday and need all ten commissioning principles on "
+            "one slide. can you give me the full list?",
+            "principles",
+        ),
+        ("are the 2002 fostering standards still in force", "bg-nms-fostering"),
+    ],
+)
+def test_the_shape_of_a_question_says_what_kind_of_answer_it_wants(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert best(kb, question) == expected
+
+
+def test_a_year_no_entry_mentions_is_declined(kb: KnowledgeBase) -> None:
+    # a year is as exact as a number: the Children Act 2004 entry does not answer a question about a 2012 Act
+    assert best(kb, "what does the social value act 2012 require us to consider") is None
