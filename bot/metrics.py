@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -38,6 +38,11 @@ class Metrics:
             "Time from a question being queued (at its ack) to its answer being posted",
             registry=r,
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
+        )
+        self.queued = Gauge(
+            f"{PREFIX}_questions_queued",
+            "Questions acknowledged and waiting for (or being answered by) an answer worker, in the database",
+            registry=r,
         )
         self.commands = Counter(f"{PREFIX}_commands", "Slash commands handled", ["command"], registry=r)
         self.answers = Counter(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import Any
@@ -11,6 +12,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.exc import DBAPIError
 
 from bot.app import KNOWN_COMMANDS
 from bot.metrics import CONTENT_TYPE
@@ -84,6 +86,8 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
         return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
 
     async def metrics(_request: web.Request) -> web.Response:
+        with contextlib.suppress(DBAPIError, OSError):  # the rest is still worth reporting without it
+            deps.metrics.queued.set(await deps.store.jobs.depth())
         return web.Response(body=deps.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
     web_app = web.Application(client_max_size=MAX_BODY)

@@ -44,6 +44,8 @@ async def test_metrics_count_what_the_app_does(app: RunningApp) -> None:
     assert 'commissioning_guide_answers_total{route="dm"} 1.0' in text
     assert 'commissioning_guide_feedback_total{helpful="yes"} 1.0' in text
     assert 'commissioning_guide_ack_seconds_count{kind="event message"} 1.0' in text
+    assert "commissioning_guide_answer_seconds_count 1.0" in text  # the DM, from its ack to its answer
+    assert "commissioning_guide_questions_queued 0.0" in text  # answered, so nothing waits
     assert USER not in text and "Leicester" not in text and "money" not in text
 
 

@@ -77,6 +77,8 @@ async def test_a_question_acked_with_no_worker_running_is_answered_once_by_a_wor
         await asyncio.sleep(0.5)
         assert posts(fake_slack) == []  # acknowledged and queued; nobody has answered yet
         assert await web.deps.store.jobs.depth() == 2
+        metrics = await (await web.session.get(web.base_url.rstrip("/") + "/metrics")).text()
+        assert "commissioning_guide_questions_queued 2.0" in metrics.splitlines()  # what operators see
     finally:
         await web.stop()
 
