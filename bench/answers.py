@@ -65,8 +65,9 @@ def bm25_baseline(
 
 
 SETS = {
+    "fresh": "bench/fresh_questions.yaml",  # written after the last change by a helper who saw only the entries
     "third": "bench/third_questions.yaml",  # held out for one round of changes, then tuned on (see its header)
-    "final": "bench/final_questions.yaml",  # written by a helper; not tuned on until 2026-11-22 (see its header)
+    "final": "bench/final_questions.yaml",  # held out until 2026-11-22; its misses were seen in a closing note
     "development": "bench/eval_questions.yaml",  # the first set: the ranking was tuned on it
     "second": "bench/holdout_questions.yaml",  # held out at first, then also looked at while tuning
 }
@@ -110,7 +111,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--questions", type=Path, action="append", help="a question set (default: all three)")
+    parser.add_argument(
+        "--questions", type=Path, action="append", help="a question set (default: all of them)"
+    )
     parser.add_argument("--repeat", type=int, default=20, help="timing passes over each set")
     parser.add_argument(
         "--quiet", action="store_true", help="do not list the questions still answered wrongly"
