@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.drain import finish_listeners
@@ -149,6 +150,7 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
 
 
 EXPIRY_SWEEP_SECONDS = 3600
+QUEUED_AT_MOST = timedelta(days=1)
 
 
 async def _expire_forever(deps: Deps, app: AsyncApp) -> None:
@@ -167,6 +169,10 @@ async def _expire_forever(deps: Deps, app: AsyncApp) -> None:
             if closed:
                 logger.info("closed %d checklist runs left unanswered", closed)
             await deps.store.prune_claims()
+            if dropped := await deps.store.jobs.expire(QUEUED_AT_MOST):
+                logger.warning(
+                    "dropped %d questions queued for over a day: is an answer worker running?", dropped
+                )
         except Exception:  # a failed sweep must not stop the app; the next one tries again
             logger.exception("expiry sweep failed")
         await asyncio.sleep(EXPIRY_SWEEP_SECONDS)

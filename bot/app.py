@@ -113,18 +113,30 @@ def create_app(
     return app
 
 
-def workspace_client(app: AsyncApp) -> Callable[[str], Awaitable[AsyncWebClient | None]]:
+def workspace_client(app: AsyncApp) -> Callable[..., Awaitable[AsyncWebClient | None]]:
     """A Web API client for a workspace: the app's own, or with many workspaces, one with that workspace's token
-    from the installation store (None if it has uninstalled)."""
+    from the installation store (None if it has uninstalled). In an Enterprise Grid, pass the enterprise id, and
+    whether the app was installed for the whole organisation, as Slack's request said."""
 
-    async def client_for(team_id: str) -> AsyncWebClient | None:
+    async def client_for(
+        team_id: str, enterprise_id: str | None = None, enterprise_install: bool = False
+    ) -> AsyncWebClient | None:
         store = app.installation_store
         if store is None:
             return app.client
-        bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+        bot = await store.async_find_bot(
+            enterprise_id=enterprise_id,
+            team_id=None if enterprise_install else team_id,
+            is_enterprise_install=enterprise_install,
+        )
         if bot is None:
             return None
-        return AsyncWebClient(token=bot.bot_token, base_url=app.client.base_url, session=app.client.session)
+        return AsyncWebClient(
+            token=bot.bot_token,
+            base_url=app.client.base_url,
+            session=app.client.session,
+            retry_handlers=app.client.retry_handlers,  # 429s retried after Retry-After here too
+        )
 
     return client_for
 

@@ -43,10 +43,15 @@ answer_jobs = Table(
     Column("channel_id", String(32), nullable=False),
     Column("thread_ts", String(32), nullable=True),
     Column("route", String(16), nullable=False),
+    Column("enterprise_id", String(32), nullable=True),
+    Column("enterprise_install", Boolean, nullable=False, default=False),
     Column("text", Text, nullable=False),
     Column("enqueued_at", DateTime(timezone=True), nullable=False),
     # Not indexed: the queue is short (answered in well under a second), and every index slows each insert.
     Column("lease_until", DateTime(timezone=True), nullable=True),
+    # Who holds the lease: only the holder may delete or hand back the job (a lease can run out under a slow
+    # worker and pass to another).
+    Column("lease_token", String(36), nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
 )
 

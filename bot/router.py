@@ -116,7 +116,7 @@ class Router:
                 and body["event"].get("type") in events
             ),
             auto_ack=True,  # Slack wants events acknowledged at once, as Bolt does for app.event listeners
-            public=lambda: self.app.event(re.compile("|".join(map(re.escape, events)))),
+            public=lambda: self.app.event(re.compile("^(?:" + "|".join(map(re.escape, events)) + ")$")),
         )
 
 
@@ -144,7 +144,13 @@ def _register(
     if register is None:
         public()(listener)
         return
-    register([listener], _PayloadMatcher(test), None, None, auto_ack)
+    register(
+        functions=[listener],
+        primary_matcher=_PayloadMatcher(test),
+        matchers=None,
+        middleware=None,
+        auto_acknowledgement=auto_ack,
+    )
 
 
 Caller = Callable[[dict[str, Any]], Awaitable[None]]

@@ -73,7 +73,9 @@ class Store:
             for key, question, _future in batch:  # a key twice in one batch: the first wins
                 questions.setdefault(key, question)
             stamp = now()
-            rows = [{"key": key, "created_at": stamp} for key in questions]
+            # in key order: two processes inserting overlapping keys then lock rows in the same order (PostgreSQL
+            # would otherwise deadlock them)
+            rows = [{"key": key, "created_at": stamp} for key in sorted(questions)]
             try:
                 async with self.engine.begin() as conn:
                     # One statement, compiled once and cached: SQLAlchemy sends the rows as multi-row VALUES.

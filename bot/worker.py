@@ -26,7 +26,7 @@ from handlers.messages import answer_question
 
 logger = logging.getLogger(__name__)
 
-ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
+ClientFor = Callable[[str, str | None, bool], Awaitable[AsyncWebClient | None]]
 
 MAX_ATTEMPTS = 5
 # Errors worth trying again later; any other Slack error (channel_not_found, is_archived...) will not change.
@@ -64,14 +64,20 @@ class AnswerWorker:
         self._task = asyncio.create_task(self.run())
 
     async def stop(self, drain_within: float = 10.0) -> None:
-        """Stop polling; answer what is already queued for up to `drain_within` seconds (the rest waits in the
-        database for the next worker)."""
+        """Stop polling, let the batch in hand finish, then answer what is queued for up to `drain_within`
+        seconds more; whatever is left waits in the database for the next worker. A batch is never cut off
+        half-way (each answer has its own time limit), so nothing answered is handed back to be answered again."""
         self._stop.set()
         if self._task is not None:
             await self._task
+        deadline = asyncio.get_running_loop().time() + drain_within
         try:
-            await asyncio.wait_for(self.drain(), drain_within)
-        except TimeoutError:
+            while asyncio.get_running_loop().time() < deadline and await self.work_once():
+                pass
+        except Exception:  # the database went away at shutdown: the questions wait for the next worker
+            logger.exception("could not answer the questions still queued at shutdown")
+            return
+        if await _quietly(self.queue.depth()):
             logger.warning("stopped with questions still queued; the next worker will answer them")
 
     async def run(self) -> None:
@@ -105,17 +111,30 @@ class AnswerWorker:
         jobs = await self.queue.lease(self.batch, self.lease)
         if not jobs:
             return 0
-        finished: list[int] = []
+        settled: set[int] = set()  # answered, or given up on: never to be answered again
+        finished: list[Job] = []
+
+        async def answer(job: Job) -> None:
+            try:
+                # well inside the lease, so no other worker takes the job while this one is still on it
+                done = await asyncio.wait_for(self._answer(job), self.lease.total_seconds() / 2)
+            except TimeoutError:
+                logger.warning("answering a question took too long; will retry")
+                done = False
+            settled.add(job.id)
+            if done:
+                finished.append(job)
+
         try:
-            results = await asyncio.gather(*(self._answer(job) for job in jobs))
-            finished = [job.id for job, done in zip(jobs, results, strict=True) if done]
-        except (
-            asyncio.CancelledError
-        ):  # stopping mid-batch: hand the jobs back rather than wait out the lease
-            await asyncio.shield(self.queue.release([job.id for job in jobs]))
-            raise
-        await self.queue.finish(finished)
+            await asyncio.gather(*(answer(job) for job in jobs))
+        finally:  # also when cancelled: delete what was answered, hand back only what was not started
+            unsettled = [job for job in jobs if job.id not in settled]
+            await asyncio.shield(self._settle(finished, unsettled))
         return len(jobs)
+
+    async def _settle(self, finished: list[Job], unsettled: list[Job]) -> None:
+        await self.queue.finish(finished)
+        await self.queue.release(unsettled)
 
     async def _answer(self, job: Job) -> bool:
         """Answer one job. True when it is done with (answered, or cannot ever be); False to try again later."""
@@ -124,7 +143,9 @@ class AnswerWorker:
             logger.error("gave up on a question after %d attempts", MAX_ATTEMPTS)
             return True
         try:
-            client = await self.client_for(question.team_id)
+            client = await self.client_for(
+                question.team_id, question.enterprise_id, question.enterprise_install
+            )
             if client is None:
                 logger.warning(
                     "workspace %s has uninstalled the app; dropping its question", question.team_id
@@ -148,6 +169,13 @@ class AnswerWorker:
         waited = (datetime.now(UTC) - job.enqueued_at).total_seconds()
         self.deps.metrics.answer_seconds.observe(max(waited, 0.0))
         return True
+
+
+async def _quietly(depth: Awaitable[int]) -> int:
+    try:
+        return await depth
+    except Exception:
+        return 0
 
 
 def start_worker(deps: Deps, app: AsyncApp) -> AnswerWorker:

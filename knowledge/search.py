@@ -103,6 +103,24 @@ _ORDINAL = re.compile(
 _P_NUMBER = re.compile(r"^p(\d{1,2})$")
 _SINGULAR_KINDS = frozenset({"principle", "function"})
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+_ORDINAL_FILLER = frozenset({"the", "one", "in", "of", "commissioning", "nos", "regional"})
+# A year beside one of these names a document ("the Care Act 2014", "2002 fostering standards"); a year
+# elsewhere ("since 2020", "about 2000 providers") is just a number.
+_DOCUMENT_WORDS = frozenset(
+    {
+        "act",
+        "acts",
+        "regulations",
+        "regs",
+        "regulation",
+        "standards",
+        "code",
+        "bill",
+        "order",
+        "guidance",
+        "plan",
+    }
+)
 _EXPLICIT_LIST = frozenset({"list", "all", "full", "whole", "every"})
 _EXTRA_VOCAB = ("principle", "principles", "function", "functions", "nos", "service", "services")
 
@@ -265,13 +283,17 @@ class Searcher:
                     return self._ref(kind, number)
             # "the ninth principle", "the 5th commissioning principle", "the 3rd one in the principles list":
             # the nearest ordinal shortly before; "the last principle": the highest number
-            if i and tokens[i - 1] == "last" and kind in self._last:
-                return self._ref(kind, self._last[kind])
-            before = [t for t in tokens[max(0, i - 4) : i] if _ORDINAL.match(t)][-1:]
-            for candidate in before:
-                number = parse_number(candidate)
-                if number is not None:
-                    return self._ref(kind, number)
+            if i and tokens[i - 1] == "last" and token in _SINGULAR_KINDS and kind in self._last:
+                return self._ref(kind, self._last[kind])  # "the last principle"
+            # an ordinal before the kind, with only filler between: "the 3rd one in the principles list", but
+            # not "a second question about the principle" or "our first two principles workshops"
+            for j in range(i - 1, max(-1, i - 5), -1):
+                if _ORDINAL.match(tokens[j]):
+                    number = parse_number(tokens[j])
+                    if number is not None:
+                        return self._ref(kind, number)
+                if tokens[j] not in _ORDINAL_FILLER:
+                    break
         return None
 
     def asked_kind(self, tokens: Sequence[str]) -> str | None:
@@ -415,8 +437,10 @@ class Searcher:
         asked = self.asked_kind(tokens)
         if asked is not None and kinds is None:  # "which principle mentions decommissioning"
             hits = [h for h in hits if h.entry.kind == asked] or hits
-        years = [t for t in tokens if _YEAR.match(t)]
-        if years:  # "the Health and Care Act 2022": a year is as exact as a number; only entries that have it
+        years = _years_named(tokens)
+        if (
+            years
+        ):  # "the Health and Care Act 2022": a year naming a document is exact; only entries that have it
             hits = [h for h in hits if any(y in f"{h.entry.title} {h.entry.text}" for y in years)]
         # "can you give me the full list of principles?" however much else the message says
         asks_for_a_list = (
@@ -448,6 +472,15 @@ def _is_content(token: str) -> bool:
 
 def _content_stems(tokens: Iterable[str]) -> list[str]:
     return [stem(t) for t in tokens if _is_content(t)]
+
+
+def _years_named(tokens: Sequence[str]) -> list[str]:
+    """Years that name a document: within two words of "act", "regulations", "standards"..."""
+    return [
+        t
+        for i, t in enumerate(tokens)
+        if _YEAR.match(t) and _DOCUMENT_WORDS.intersection(tokens[max(0, i - 2) : i + 3])
+    ]
 
 
 def _asks_what_is(tokens: Sequence[str], stems: Sequence[str]) -> bool:

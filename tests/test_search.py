@@ -89,3 +89,23 @@ def test_the_shape_of_a_question_says_what_kind_of_answer_it_wants(
 def test_a_year_no_entry_mentions_is_declined(kb: KnowledgeBase) -> None:
     # a year is as exact as a number: the Children Act 2004 entry does not answer a question about a 2012 Act
     assert best(kb, "what does the social value act 2012 require us to consider") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a year that does not name a document is just a number
+        ("we have about 2000 providers, how do we make sure we pay them on time", "principle-7"),
+        ("since 2020 how should we engage providers in market shaping", "principle-7"),
+        # an ordinal that is not a reference to a numbered entry
+        ("I have a second question about the principle on market shaping", "principle-7"),
+        ("our first two principles workshops went well, which principle covers outcomes", "principle-8"),
+        ("in the last principles review what changed", "principle-8"),
+    ],
+)
+def test_numbers_and_ordinals_in_ordinary_wording_are_not_references(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    answer = kb.searcher.answer(question)
+    assert answer.reference is None
+    assert answer.best is not None and answer.best.id == expected

@@ -4,6 +4,7 @@ one started later, in another process, or after a failure; Slack's refusals beco
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ import aiohttp
 
 from bot.app import workspace_client
 from bot.fakeslack import BOT_USER_ID, FakeSlack
-from bot.jobs import Question
+from bot.jobs import Job, Question
 from bot.storage import Store
 from bot.worker import AnswerWorker
 from tests.processes import serve_app, start_worker_process
@@ -56,10 +57,14 @@ async def test_a_job_whose_lease_ran_out_is_leased_again_and_released_jobs_at_on
     await asyncio.sleep(0.3)  # the worker holding it died: its lease runs out
     [again] = await store.jobs.lease(10, timedelta(seconds=60))
     assert again.id == held.id and again.attempts == 2
-    await store.jobs.release([again.id])
+    # the first worker wakes up late: its lease is gone, so it can neither delete nor hand back the job
+    await store.jobs.finish([held])
+    await store.jobs.release([held])
+    assert await store.jobs.depth() == 1 and await store.jobs.lease(10) == []
+    await store.jobs.release([again])
     [third] = await store.jobs.lease(10)
     assert third.attempts == 3
-    await store.jobs.finish([third.id])
+    await store.jobs.finish([third])
     assert await store.jobs.depth() == 0
 
 
@@ -176,3 +181,36 @@ async def test_a_web_process_with_no_worker_and_a_worker_process_answer_each_men
             assert worker.stderr is not None
             sys.stderr.write((await worker.stderr.read()).decode())
     assert codes == [0, 0]  # SIGTERM is a clean stop for both
+
+
+async def test_questions_left_queued_for_a_day_are_dropped_text_and_all(store: Store) -> None:
+    await store.claim("answer:T1:C1:1.0", then_queue=question("an old question"))
+    assert await store.jobs.expire(timedelta(days=1)) == 0  # a fresh one stays
+    assert await store.jobs.expire(timedelta(seconds=-1)) == 1  # as if a day had passed
+    assert await store.jobs.depth() == 0
+
+
+async def test_a_batch_cut_off_deletes_what_was_answered_and_hands_back_only_the_rest(
+    fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    class OneSlowAnswer(AnswerWorker):
+        async def _answer(self, job: Job) -> bool:
+            if "slow" in job.question.text:
+                await asyncio.sleep(30)
+            return True
+
+    web = await start_app(fake_slack, sqlite_url, worker=False)
+    try:
+        jobs = web.deps.store
+        for n, text in enumerate(("quick one", "slow one", "quick two")):
+            await jobs.claim(f"answer:T1:C1:{n}.0", then_queue=question(text))
+        worker = OneSlowAnswer(web.deps, workspace_client(web.app))
+        batch = asyncio.create_task(worker.work_once())
+        await asyncio.sleep(0.3)
+        batch.cancel()  # e.g. the process is told to stop at once
+        with contextlib.suppress(asyncio.CancelledError):
+            await batch
+        [left] = await jobs.jobs.lease(10)  # at once: handed back, not waiting out its lease
+        assert left.question.text == "slow one"
+    finally:
+        await web.stop()
