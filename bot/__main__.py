@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.drain import finish_listeners
 from bot.logs import setup_logging
 from bot.runtime import settle_garbage_collector
 from bot.settings import Settings, SettingsError
@@ -206,42 +205,42 @@ async def _until_stopped(deps: object) -> None:
     await stop.wait()
 
 
-def _start_worker(deps: Deps, app: AsyncApp, enabled: bool = True) -> AnswerWorker | None:
+def _ready(deps: Deps, app: AsyncApp, worker: bool = True) -> AnswerWorker | None:
+    """Start-up done: start the answer worker (unless another process runs it), then settle the GC."""
     from bot.worker import start_worker
 
-    if not enabled:
+    started = start_worker(deps, app) if worker else None
+    if started is None:
         logger.info("no answer worker in this process: `python -m bot worker` answers queued questions")
-        return None
-    return start_worker(deps, app)
+    settle_garbage_collector()
+    return started
 
 
 async def _worker(deps: object) -> None:
-    from bot.app import close_app, create_app
+    from bot.app import create_app
+    from bot.worker import stop_app
     from handlers.context import Deps
 
     assert isinstance(deps, Deps)
     app = create_app(deps)  # for its Web API client, and with many workspaces their tokens
-    worker = _start_worker(deps, app)
-    assert worker is not None
-    settle_garbage_collector()
+    worker = _ready(deps, app)
     logger.info("answer worker: answering queued questions")
     await _until_stopped(deps)
     logger.info("stopping: answering questions already queued")
-    await worker.stop()
-    await close_app(app)
+    await stop_app(app, worker)
 
 
 async def _serve(deps: object, host: str, port: int, in_process_worker: bool) -> None:
     from aiohttp import web
 
-    from bot.app import close_app, create_app
+    from bot.app import create_app
     from bot.web import EVENTS_PATH, create_web_app
+    from bot.worker import stop_app
     from handlers.context import Deps
 
     assert isinstance(deps, Deps)
     app = create_app(deps)
-    worker = _start_worker(deps, app, in_process_worker)
-    settle_garbage_collector()
+    worker = _ready(deps, app, in_process_worker)
     runner = web.AppRunner(create_web_app(app, deps), access_log=None, shutdown_timeout=10)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -251,16 +250,14 @@ async def _serve(deps: object, host: str, port: int, in_process_worker: bool) ->
     sweeper.cancel()
     logger.info("stopping: finishing requests in flight")
     await runner.cleanup()
-    await finish_listeners()
-    if worker is not None:
-        await worker.stop()
-    await close_app(app)
+    await stop_app(app, worker)
 
 
 async def _socket(deps: object, in_process_worker: bool) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.app import close_app, create_app
+    from bot.app import create_app
+    from bot.worker import stop_app
     from handlers.context import Deps
 
     assert isinstance(deps, Deps)
@@ -268,17 +265,13 @@ async def _socket(deps: object, in_process_worker: bool) -> None:
     handler = AsyncSocketModeHandler(app, deps.settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     logger.info("Socket Mode: connected")
-    worker = _start_worker(deps, app, in_process_worker)
-    settle_garbage_collector()
+    worker = _ready(deps, app, in_process_worker)
     sweeper = asyncio.create_task(_expire_forever(deps, app))
     await _until_stopped(deps)
     sweeper.cancel()
     logger.info("stopping")
     await handler.close_async()  # type: ignore[no-untyped-call]
-    await finish_listeners()
-    if worker is not None:
-        await worker.stop()
-    await close_app(app)
+    await stop_app(app, worker)
 
 
 if __name__ == "__main__":

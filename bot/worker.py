@@ -19,7 +19,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import workspace_client
+from bot.app import close_app, workspace_client
+from bot.drain import finish_listeners
 from bot.jobs import LEASE, Job, JobQueue
 from handlers.context import Deps
 from handlers.messages import answer_question
@@ -74,10 +75,11 @@ class AnswerWorker:
         try:
             while asyncio.get_running_loop().time() < deadline and await self.work_once():
                 pass
+            left = await self.queue.depth()
         except Exception:  # the database went away at shutdown: the questions wait for the next worker
             logger.exception("could not answer the questions still queued at shutdown")
             return
-        if await _quietly(self.queue.depth()):
+        if left:
             logger.warning("stopped with questions still queued; the next worker will answer them")
 
     async def run(self) -> None:
@@ -171,15 +173,17 @@ class AnswerWorker:
         return True
 
 
-async def _quietly(depth: Awaitable[int]) -> int:
-    try:
-        return await depth
-    except Exception:
-        return 0
-
-
 def start_worker(deps: Deps, app: AsyncApp) -> AnswerWorker:
     """A worker answering with `app`'s Web API client (with many workspaces, each workspace's own token)."""
     worker = AnswerWorker(deps, workspace_client(app))
     worker.start()
     return worker
+
+
+async def stop_app(app: AsyncApp, worker: AnswerWorker | None) -> None:
+    """How every way of running ends, once no new requests arrive: listeners still running after their ack
+    finish, the worker answers what is queued (up to 10 s), then the Web API session closes."""
+    await finish_listeners()
+    if worker is not None:
+        await worker.stop()
+    await close_app(app)

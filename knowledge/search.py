@@ -102,6 +102,7 @@ _ORDINAL = re.compile(
 )
 _P_NUMBER = re.compile(r"^p(\d{1,2})$")
 _SINGULAR_KINDS = frozenset({"principle", "function"})
+_WHICH_WORDS = frozenset({"which", "what", "whats"})  # tokens have lost their apostrophes
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _ORDINAL_FILLER = frozenset({"the", "one", "in", "of", "commissioning", "nos", "regional"})
 # A year beside one of these names a document ("the Care Act 2014", "2002 fostering standards"); a year
@@ -298,10 +299,8 @@ class Searcher:
 
     def asked_kind(self, tokens: Sequence[str]) -> str | None:
         """ "which principle ...", "what nos function ...": the question asks for one entry of that kind."""
-        for before, word in itertools.pairwise(tokens):
-            if before in ("which", "what", "whats", "what's") and word in _SINGULAR_KINDS:
-                return _REFERENCE_KINDS[word]
-        return None
+        word = _asked_about(tokens, _SINGULAR_KINDS)
+        return _REFERENCE_KINDS[word] if word else None
 
     def _ref(self, kind: str, number: int) -> Reference:
         return Reference(kind, number, self._by_ref.get((kind, number)))
@@ -313,10 +312,9 @@ class Searcher:
         stems = _content_stems(tokens)
         specific = [s for s in stems if s not in self._generic]
         # "which services have...", "what services have...": a question about several asks for the list
-        asks_which = any(
-            before in ("which", "what", "whats", "what's") and word in _PLURAL_KINDS
-            for before, word in itertools.pairwise(tokens)
-        ) or ("which" in tokens and bool(_PLURAL_KINDS.intersection(tokens)))
+        asks_which = ("which" in tokens and bool(_PLURAL_KINDS.intersection(tokens))) or bool(
+            _asked_about(tokens, _PLURAL_KINDS)
+        )
         how_many = "many" in tokens
         # "standards?", "what's nos": one word naming a whole topic asks for its list
         names_a_topic = len(set(specific)) == 1 and specific[0] in self._topic_words
@@ -472,6 +470,14 @@ def _is_content(token: str) -> bool:
 
 def _content_stems(tokens: Iterable[str]) -> list[str]:
     return [stem(t) for t in tokens if _is_content(t)]
+
+
+def _asked_about(tokens: Sequence[str], kinds: frozenset[str]) -> str | None:
+    """The word of `kinds` right after "which" or "what" ("which principle", "what services"), if any."""
+    for before, word in itertools.pairwise(tokens):
+        if before in _WHICH_WORDS and word in kinds:
+            return word
+    return None
 
 
 def _years_named(tokens: Sequence[str]) -> list[str]:

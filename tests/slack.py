@@ -14,16 +14,23 @@ from aiohttp.test_utils import TestServer
 from slack_bolt.async_app import AsyncApp
 
 from bot import payloads
-from bot.app import close_app, create_app
-from bot.drain import finish_listeners
+from bot.app import create_app
 from bot.fakeslack import FakeSlack
 from bot.runtime import build_deps
 from bot.settings import Settings
 from bot.web import EVENTS_PATH, create_web_app
-from bot.worker import AnswerWorker, start_worker
+from bot.worker import AnswerWorker, start_worker, stop_app
 from handlers.context import Deps
 
 SECRET = "test-signing-secret"
+# The services with national minimum standards, as the seed page lists them and in its order.
+SERVICES_WITH_STANDARDS = (
+    "Residential family centres",
+    "Fostering services",
+    "Children's homes",
+    "Boarding schools",
+    "Residential special schools",
+)
 TEAM = "T0TESTTEAM"
 CHANNEL = "C0TESTCHAN"
 USER = "U0TESTUSER"
@@ -165,10 +172,7 @@ class RunningApp(SlackClient):
 
     async def _finish(self) -> None:
         """What every transport does last: let listeners and the answer worker finish, then close."""
-        await finish_listeners()
-        if self.worker is not None:
-            await self.worker.stop()
-        await close_app(self.app)
+        await stop_app(self.app, self.worker)
         await self.deps.store.close()
 
 

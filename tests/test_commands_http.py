@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import json
 
-from tests.slack import CHANNEL, USER, RunningApp, button
+from tests.slack import CHANNEL, SERVICES_WITH_STANDARDS, USER, RunningApp, button
 
 SOURCE_PAGE_5 = "5 - Commissioning Principles"
 SOURCE_PAGE_7 = "7 - Standards And Structures"
@@ -101,13 +101,7 @@ async def test_standards_shows_the_five_services_and_narrows(app: RunningApp) ->
         "The quality of commissioned services is most commonly measured against national minimum standards."
         in shown
     )
-    for service in (
-        "Residential family centres",
-        "Fostering services",
-        "Children's homes",
-        "Boarding schools",
-        "Residential special schools",
-    ):
+    for service in SERVICES_WITH_STANDARDS:
         assert service in shown
     response, _ = await app.command("/standards", "fostering")
     assert "Fostering services" in response.shown

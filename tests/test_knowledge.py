@@ -12,18 +12,13 @@ from knowledge.base import KnowledgeBase, next_fact
 from knowledge.loader import DEFAULT_DIR, KnowledgeError, load_knowledge
 from knowledge.lookup import lookup
 from knowledge.text import parse_number
+from tests.slack import SERVICES_WITH_STANDARDS
 
 
 def test_shipped_content_has_the_whole_framework(kb: KnowledgeBase) -> None:
     assert [p.number for p in kb.members("principle")] == list(range(1, 11))
     assert [f.number for f in kb.members("nos_function")] == [1, 2, 3, 4]
-    assert [s.title for s in kb.members("service")] == [
-        "Residential family centres",
-        "Fostering services",
-        "Children's homes",
-        "Boarding schools",
-        "Residential special schools",
-    ]
+    assert [s.title for s in kb.members("service")] == list(SERVICES_WITH_STANDARDS)
     assert kb.get("nos-key-purpose") is not None
     assert len(kb.facts) >= 3
 

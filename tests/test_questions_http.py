@@ -7,7 +7,7 @@ import asyncio
 
 from bot.fakeslack import BOT_USER_ID
 from bot.payloads import message_event
-from tests.slack import CHANNEL, TEAM, USER, RunningApp, button, new_ts
+from tests.slack import CHANNEL, SERVICES_WITH_STANDARDS, TEAM, USER, RunningApp, button, new_ts
 
 
 def mention(text: str, *, ts: str, thread_ts: str | None = None) -> dict[str, object]:
@@ -61,13 +61,7 @@ async def test_direct_message_is_answered_in_the_conversation(app: RunningApp) -
     [posted] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
     assert posted.payload["channel"] == "D0DIRECT"
     assert "thread_ts" not in posted.payload
-    for service in (
-        "Residential family centres",
-        "Fostering services",
-        "Children's homes",
-        "Boarding schools",
-        "Residential special schools",
-    ):
+    for service in SERVICES_WITH_STANDARDS:
         assert service in posted.text
 
 

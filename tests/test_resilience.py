@@ -10,10 +10,15 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from slack_bolt.async_app import AsyncApp
 
 from bot import payloads
 from bot.payloads import message_event
+from handlers import register_all
 from tests.slack import CHANNEL, TEAM, USER, RunningApp, new_ts
+
+# Every button the app handles, as registered (so a new one is thrown odd input too).
+ACTION_IDS = sorted(register_all(AsyncApp(signing_secret="x", token="xoxb-x")).actions)
 
 
 @pytest.fixture
@@ -95,21 +100,7 @@ async def test_generated_event_payloads_never_crash_the_app(app: RunningApp, bod
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     value=st.text(max_size=300),
-    action_id=st.sampled_from(
-        [
-            "checklist_answer",
-            "checklist_skip",
-            "checklist_back",
-            "checklist_cancel",
-            "checklist_export",
-            "checklist_resume",
-            "checklist_start",
-            "share_card",
-            "show_entry",
-            "feedback_helpful",
-            "nope",
-        ]
-    ),
+    action_id=st.sampled_from([*ACTION_IDS, "nope"]),
 )
 async def test_generated_button_values_change_nothing_they_should_not(
     app: RunningApp, value: str, action_id: str
@@ -168,22 +159,7 @@ async def test_slack_shaped_events_with_odd_fields_never_crash(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     action=st.fixed_dictionaries(
-        {
-            "action_id": st.sampled_from(
-                [
-                    "checklist_answer",
-                    "checklist_skip",
-                    "checklist_back",
-                    "checklist_export",
-                    "checklist_resume",
-                    "checklist_start",
-                    "share_card",
-                    "show_entry",
-                    "feedback_helpful",
-                    "feedback_not_helpful",
-                ]
-            )
-        },
+        {"action_id": st.sampled_from(ACTION_IDS)},
         optional={"value": maybe_text, "block_id": maybe_text, "type": st.just("button")},
     ),
     container=st.fixed_dictionaries(

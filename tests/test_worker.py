@@ -100,7 +100,7 @@ async def test_a_question_acked_with_no_worker_running_is_answered_once_by_a_wor
         await later.stop()
 
 
-async def _worker(app: RunningApp, lease: timedelta = timedelta(seconds=60)) -> AnswerWorker:
+def _worker(app: RunningApp, lease: timedelta = timedelta(seconds=60)) -> AnswerWorker:
     return AnswerWorker(app.deps, workspace_client(app.app), lease=lease)
 
 
@@ -108,7 +108,7 @@ async def test_a_refusal_that_will_not_change_is_given_up_and_counted(
     fake_slack: FakeSlack, sqlite_url: str
 ) -> None:
     web = await start_app(fake_slack, sqlite_url, worker=False)
-    worker = await _worker(web)
+    worker = _worker(web)
     try:
         fake_slack.errors["chat.postMessage"] = "channel_not_found"
         await web.event(mention("principle 9", ts=new_ts()))
@@ -125,7 +125,7 @@ async def test_a_passing_failure_is_retried_when_the_lease_runs_out_and_answered
     fake_slack: FakeSlack, sqlite_url: str
 ) -> None:
     web = await start_app(fake_slack, sqlite_url, worker=False)
-    worker = await _worker(web, lease=timedelta(milliseconds=300))
+    worker = _worker(web, lease=timedelta(milliseconds=300))
     try:
         fake_slack.errors["chat.postMessage"] = "internal_error"
         await web.event(mention("principle 9", ts=new_ts()))
