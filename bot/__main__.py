@@ -42,7 +42,16 @@ def _parser() -> argparse.ArgumentParser:
             action="store_true",
             help="acknowledge and queue questions only; `python -m bot worker` processes answer them",
         )
-    sub.add_parser("worker", help="answer queued questions, beside `serve --no-worker` (shares its database)")
+    worker = sub.add_parser(
+        "worker", help="answer queued questions, beside `serve --no-worker` (shares its database)"
+    )
+    worker.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="serve /healthz, /readyz and /metrics on this port (default: none)",
+    )
+    worker.add_argument("--host", default="0.0.0.0", help="address for --port (default: all)")
     sub.add_parser("console", help="no Slack at all: type commands and questions in the terminal")
     sub.add_parser("check", help="validate the knowledge base and app.yaml")
     sub.add_parser("report", help="unanswered questions and feedback, for content owners")
@@ -142,7 +151,7 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
             await _socket(deps, in_process_worker)
         elif mode == "worker":
             settings.require_worker()
-            await _worker(deps)
+            await _worker(deps, args.host, args.port)
         return 0
     finally:
         await deps.store.close()
@@ -216,17 +225,29 @@ def _ready(deps: Deps, app: AsyncApp, worker: bool = True) -> AnswerWorker | Non
     return started
 
 
-async def _worker(deps: object) -> None:
+async def _worker(deps: object, host: str, port: int | None) -> None:
+    from aiohttp import web
+
     from bot.app import create_app
+    from bot.web import add_operator_routes
     from bot.worker import stop_app
     from handlers.context import Deps
 
     assert isinstance(deps, Deps)
     app = create_app(deps)  # for its Web API client, and with many workspaces their tokens
     worker = _ready(deps, app)
-    logger.info("answer worker: answering queued questions")
+    runner = None
+    if port is not None:  # health and metrics for operators: the worker's counts live in this process
+        operator_app = web.Application()
+        add_operator_routes(operator_app, deps)
+        runner = web.AppRunner(operator_app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+    logger.info("answer worker: answering queued questions%s", f"; /metrics on port {port}" if port else "")
     await _until_stopped(deps)
     logger.info("stopping: answering questions already queued")
+    if runner is not None:
+        await runner.cleanup()
     await stop_app(app, worker)
 
 

@@ -74,6 +74,27 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
         )
         return await to_aiohttp_response(bolt_response)
 
+    web_app = web.Application(client_max_size=MAX_BODY)
+    web_app.router.add_post(EVENTS_PATH, slack_events)
+    flow = app.oauth_flow
+    if flow is not None:  # many workspaces: Slack's install flow
+
+        async def install(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+
+        async def oauth_redirect(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+
+        web_app.router.add_get(flow.install_path, install)
+        web_app.router.add_get(flow.redirect_uri_path, oauth_redirect)
+    add_operator_routes(web_app, deps)
+    return web_app
+
+
+def add_operator_routes(web_app: web.Application, deps: Deps) -> None:
+    """GET /healthz (alive), /readyz (content loaded, database reachable) and /metrics (Prometheus): on the
+    HTTP app, and on `python -m bot worker --port`."""
+
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
@@ -90,23 +111,9 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
             deps.metrics.queued.set(await deps.store.jobs.depth())
         return web.Response(body=deps.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
-    web_app = web.Application(client_max_size=MAX_BODY)
-    web_app.router.add_post(EVENTS_PATH, slack_events)
-    flow = app.oauth_flow
-    if flow is not None:  # many workspaces: Slack's install flow
-
-        async def install(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
-
-        async def oauth_redirect(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
-
-        web_app.router.add_get(flow.install_path, install)
-        web_app.router.add_get(flow.redirect_uri_path, oauth_redirect)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     web_app.router.add_get("/metrics", metrics)
-    return web_app
 
 
 EVENT_KINDS = frozenset({"app_mention", "message"})

@@ -10,7 +10,7 @@ from handlers.catalog import commands
 from knowledge.base import KnowledgeBase
 from knowledge.model import MEMBER_NOUNS
 from knowledge.search import Answer
-from knowledge.text import fold, strip_chat_markup
+from knowledge.text import as_read, fold, strip_chat_markup
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,9 @@ def render_answer(kb: KnowledgeBase, question: str, answer: Answer, *, private: 
             f"There is no {label} {answer.reference.number}: there are {count}.",
             detail=f"Ask for one of 1 to {count}, or see them all with `/{'principle' if kind == 'principle' else 'nos' if kind == 'nos_function' else 'standards'}`.",
         )
-    shown = escape(truncate(" ".join(question.split()), 200))
+    # as the person would read it in Slack: "@Commissioning Guide what's the weather" shows its words, not the
+    # raw <@U…> markup; escaped all the same
+    shown = escape(truncate(as_read(question), 200))
     return notice(OUT_OF_SCOPE.format(question=shown), detail=WHAT_I_KNOW)
 
 

@@ -61,6 +61,14 @@ def strip_chat_markup(text: str) -> str:
     return _EMOJI.sub(" ", text)
 
 
+def as_read(text: str) -> str:
+    """Chat text as a person reads it, for quoting back: mentions dropped, a link shown as its label (or
+    nothing, for a bare one), emoji codes kept (chat shows them as pictures), spaces collapsed. Still needs
+    escaping."""
+    text = _LINK.sub(lambda m: m.group(1) or "", _MENTION.sub(" ", text))
+    return " ".join(text.split())
+
+
 def fold(text: str) -> str:
     """Lower-case, turn curly quotes and odd Unicode into plain ASCII-ish text."""
     text = unicodedata.normalize("NFKC", text).lower()

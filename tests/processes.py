@@ -85,15 +85,20 @@ async def serve_app(
 
 
 async def start_worker_process(
-    database_url: str, api_url: str, token: str = "xoxb-test-token", *, nice: int = 0
+    database_url: str, api_url: str, token: str = "xoxb-test-token", *, nice: int = 0, port: int | None = None
 ) -> asyncio.subprocess.Process:
-    """`python -m bot worker`: answers the questions queued in `database_url` (it serves no HTTP to poll, so
-    callers wait for its answers). `nice`: a lower CPU priority, as the benchmark gives it beside the web side."""
+    """`python -m bot worker`: answers the questions queued in `database_url`. With `port`, it serves /healthz,
+    /readyz and /metrics there and is returned once ready; without, callers wait for its answers.
+    `nice`: a lower CPU priority, as the benchmark gives it beside the web side."""
     args = [sys.executable, "-m", "bot", "worker"]
+    if port is not None:
+        args += ["--host", "127.0.0.1", "--port", str(port)]
     if nice:
         args = ["nice", "-n", str(nice), *args]
     env = app_env(database_url, api_url, "", token)
     env.pop("SLACK_SIGNING_SECRET")
+    if port is not None:
+        return await start_process(args, env, f"http://127.0.0.1:{port}/readyz")
     return await asyncio.create_subprocess_exec(
         *args, cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
     )

@@ -86,6 +86,15 @@ async def test_out_of_scope_question_is_declined_and_recorded_without_the_user(a
     assert USER not in repr(questions)
 
 
+async def test_a_declined_mention_quotes_the_question_as_the_person_wrote_it(app: RunningApp) -> None:
+    await app.event(
+        mention("<!channel> what's the weather in <https://evil.example|Leicester>?", ts=new_ts())
+    )
+    [posted] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert "“what's the weather in Leicester?” is outside what it covers" in posted.text
+    assert "<!channel>" not in posted.text and "U0GUIDEBOT" not in posted.text and "evil" not in posted.text
+
+
 async def test_empty_mention_gets_the_help_card(app: RunningApp) -> None:
     await app.event(
         message_event(

@@ -15,7 +15,7 @@ from bot.fakeslack import BOT_USER_ID, FakeSlack
 from bot.jobs import Job, Question
 from bot.storage import Store
 from bot.worker import AnswerWorker
-from tests.processes import serve_app, start_worker_process
+from tests.processes import free_port, serve_app, start_worker_process
 from tests.slack import SECRET, RunningApp, SlackClient, new_ts, start_app
 from tests.test_questions_http import channel_message, dm, mention
 
@@ -161,7 +161,8 @@ async def test_a_web_process_with_no_worker_and_a_worker_process_answer_each_men
 ) -> None:
     """Real processes: `serve --no-worker` acknowledges and queues; `python -m bot worker` answers."""
     web, base = await serve_app(database_url, fake_slack.api_url, SECRET, worker=False)
-    worker = await start_worker_process(database_url, fake_slack.api_url)
+    worker_port = free_port()
+    worker = await start_worker_process(database_url, fake_slack.api_url, port=worker_port)
     client = SlackClient(fake_slack, base, aiohttp.ClientSession())
     try:
         stamps = [new_ts() for _ in range(20)]
@@ -172,6 +173,11 @@ async def test_a_web_process_with_no_worker_and_a_worker_process_answer_each_men
         await asyncio.sleep(1.0)
         assert len(posts(fake_slack)) == 20
         assert sorted(c.payload["thread_ts"] for c in answered) == sorted(stamps)
+        # the answers are counted where they were made: the worker's own /metrics
+        async with client.session.get(f"http://127.0.0.1:{worker_port}/metrics") as resp:
+            worker_metrics = (await resp.text()).splitlines()
+        assert 'commissioning_guide_answers_total{route="mention"} 20.0' in worker_metrics
+        assert "commissioning_guide_answer_seconds_count 20.0" in worker_metrics
     finally:
         await client.session.close()
         for process in (web, worker):
