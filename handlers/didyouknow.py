@@ -32,9 +32,11 @@ async def handle_didyouknow(ack: AsyncAck, command: dict[str, Any], context: Asy
     store = ctx.store(context)
     team, channel = ctx.team_id(command), command.get("channel_id") or ""
     fact = next_fact(candidates, await store.last_fact(team, channel))
+    # Saved before the ack: the reply is what lets the person ask again, so the next /didyouknow
+    # in this channel always sees this fact as the last one shown.
+    await store.set_last_fact(team, channel, fact.id)
     card = entry_card(kb, [fact], heading=f"Did you know? {fact.title}")
     await ack(response_type="ephemeral", **card.as_kwargs())
-    await store.set_last_fact(team, channel, fact.id)  # after the ack: a slow write never delays the reply
 
 
 def register(app: Router) -> None:

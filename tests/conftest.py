@@ -25,9 +25,14 @@ def kb() -> KnowledgeBase:
     return load_knowledge()
 
 
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/commissioning_guide_test"
+LEAVE_OUT = "skip"
+
+
 def postgres_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL")
-    return normalise_database_url(url) if url else None
+    """The PostgreSQL the tests use: this machine's by default; None only when asked to leave it out."""
+    url = os.environ.get("TEST_DATABASE_URL") or LOCAL_POSTGRES
+    return None if url == LEAVE_OUT else normalise_database_url(url)
 
 
 async def _ensure_postgres_database(url: str) -> None:
@@ -35,9 +40,16 @@ async def _ensure_postgres_database(url: str) -> None:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    conn = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres"
-    )
+    try:
+        conn = await asyncpg.connect(
+            host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres", timeout=10
+        )
+    except (OSError, asyncpg.PostgresError) as error:
+        pytest.fail(
+            f"No PostgreSQL at {parsed.host}:{parsed.port or 5432} ({error}). Start it (`.ci/run` does), "
+            f"point TEST_DATABASE_URL at another, or set TEST_DATABASE_URL={LEAVE_OUT} to leave those tests out.",
+            pytrace=False,
+        )
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
         if not exists:
@@ -51,7 +63,7 @@ async def fresh_engine(kind: str, tmp_path: Path) -> AsyncEngine:
         return make_engine(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
     url = postgres_url()
     if url is None:
-        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (.ci/run sets it to the server on this machine)")
+        pytest.skip(f"TEST_DATABASE_URL={LEAVE_OUT}: the PostgreSQL tests were left out on purpose")
     await _ensure_postgres_database(url)
     engine = make_engine(url)
     async with engine.begin() as conn:
@@ -61,7 +73,7 @@ async def fresh_engine(kind: str, tmp_path: Path) -> AsyncEngine:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A clean database of each kind: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+    """A clean database of each kind: SQLite, and PostgreSQL (this machine's unless TEST_DATABASE_URL says)."""
     engine = await fresh_engine(request.param, tmp_path)
     url = engine.url.render_as_string(hide_password=False)
     await engine.dispose()
