@@ -65,7 +65,10 @@ def bm25_baseline(
 
 
 SETS = {
-    "fresh": "bench/fresh_questions.yaml",  # written after the last change by a helper who saw only the entries
+    "sixth": "bench/sixth_questions.yaml",  # sealed until the last search change but one, then run once
+    "fifth": "bench/fifth_questions.yaml",  # sealed until the first round of afternoon changes, then run once
+    "fourth": "bench/fourth_questions.yaml",  # hard declines; tuned on in the afternoon of 2026-11-22
+    "fresh": "bench/fresh_questions.yaml",  # held out in the morning of 2026-11-22; watched in the afternoon
     "third": "bench/third_questions.yaml",  # held out for one round of changes, then tuned on (see its header)
     "final": "bench/final_questions.yaml",  # held out until 2026-11-22; its misses were seen in a closing note
     "development": "bench/eval_questions.yaml",  # the first set: the ranking was tuned on it

@@ -85,6 +85,7 @@ def _load_file(
         vocabulary.synonyms[word.lower()] = vocabulary.synonyms.get(word.lower(), ()) + targets
     vocabulary.generic.update(w.lower() for w in doc.generic)
     vocabulary.scope.update(w.lower() for w in doc.scope)
+    vocabulary.outside.update(w.lower() for w in doc.outside)
     for index, item in enumerate(doc.entries, start=1):
         data = dict(item)
         if "source" not in data and doc.source is not None:

@@ -143,3 +143,4 @@ class KnowledgeFile(_Frozen):
     generic: tuple[str, ...] = ()
     # words that say a question is about the framework at all ("principle", "NOS"): see knowledge/search.py
     scope: tuple[str, ...] = ()
+    outside: tuple[str, ...] = ()

@@ -93,6 +93,7 @@ _REFERENCE_KINDS = {
     "principal": "principle",
     "function": "nos_function",
     "functions": "nos_function",
+    "fn": "nos_function",
     "nos": "nos_function",
     "service": "service",
 }
@@ -104,7 +105,9 @@ _P_NUMBER = re.compile(r"^p(\d{1,2})$")
 _SINGULAR_KINDS = frozenset({"principle", "function"})
 _WHICH_WORDS = frozenset({"which", "what", "whats"})  # tokens have lost their apostrophes
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-_ORDINAL_FILLER = frozenset({"the", "one", "in", "of", "commissioning", "nos", "regional"})
+_LAST = frozenset({"last", "final"})
+_KIND_QUALIFIERS = frozenset({"nos", "commissioning", "regional"})
+_ORDINAL_FILLER = frozenset({"the", "one", "in", "of"}) | _KIND_QUALIFIERS
 # A year beside one of these names a document ("the Care Act 2014", "2002 fostering standards"); a year
 # elsewhere ("since 2020", "about 2000 providers") is just a number.
 _DOCUMENT_WORDS = frozenset(
@@ -122,7 +125,28 @@ _DOCUMENT_WORDS = frozenset(
         "plan",
     }
 )
+# A name of two or more capitalised words that no entry mentions ("the Better Care Fund") counts against
+# answering as much as this many wholly unknown words. A single capitalised word ("Sarah", "Derby") is more
+# often who is asking, or where, than what the question is about, and counts as an ordinary word.
+NAME_WEIGHT = 2.0
+_HONORIFICS = frozenset(
+    {"cllr", "councillor", "dr", "mr", "mrs", "ms", "miss", "prof", "sir", "dame", "lord", "lady"}
+)
 _EXPLICIT_LIST = frozenset({"list", "all", "full", "whole", "every"})
+# "section 11", "s.17", "regulation 5", "schedule 2": a numbered part of a document is as exact as a year
+_SECTION = re.compile(
+    r"\b(section|sect|sec|s|part|schedule|regulation|reg|paragraph|para|clause|article)\s*\.?\s*(\d+[a-z]?)\b"
+)
+_SECTION_NAMES = {
+    "sect": "section",
+    "sec": "section",
+    "s": "section",
+    "reg": "regulation",
+    "para": "paragraph",
+}
+_NAME_JOINERS = frozenset({"for", "of", "and", "the", "in"})
+_SENTENCES = re.compile(r"[.?!:;()\n\"]+|\s[-\u2013\u2014]\s")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*|\d+")
 _EXTRA_VOCAB = ("principle", "principles", "function", "functions", "nos", "service", "services")
 
 
@@ -163,6 +187,7 @@ class Vocabulary:
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     generic: set[str] = field(default_factory=set)
     scope: set[str] = field(default_factory=set)
+    outside: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -170,6 +195,8 @@ class _Doc:
     entry: Entry
     weights: dict[str, float] = field(default_factory=dict)
     aliases: list[frozenset[str]] = field(default_factory=list)
+    title: frozenset[str] = frozenset()
+    said: str = ""  # the title and text as words, each between spaces: where exact references are looked for
 
 
 class Searcher:
@@ -186,7 +213,7 @@ class Searcher:
         seen: set[str] = set(_EXTRA_VOCAB)
         headline: set[str] = set()
         for entry in entries:
-            doc = _Doc(entry)
+            doc = _Doc(entry, said=f" {' '.join(words(fold(f'{entry.title} {entry.text}')))} ")
             fields = {
                 # a one-word alias is a word the entry is about; a word of a longer alias ("test" in "soft
                 # market testing") counts as much as a word of the text, and the whole phrase earns its bonus
@@ -215,6 +242,7 @@ class Searcher:
                 stems = frozenset(_content_stems(words(fold(alias))))
                 if stems:
                     doc.aliases.append(stems)
+            doc.title = frozenset(_content_stems(words(fold(entry.title))))
             if entry.number is not None and entry.kind != "collection":
                 self._by_ref[(entry.kind, entry.number)] = entry
                 self._last[entry.kind] = max(self._last.get(entry.kind, 0), entry.number)
@@ -229,6 +257,7 @@ class Searcher:
         self._generic = frozenset(generic)
         self._headline = frozenset(headline)
         self._scope = frozenset(stem(fold(w)) for w in about_words.scope)
+        self._outside = frozenset(stem(fold(w)) for w in about_words.outside)
         self._topic_words = frozenset(
             s
             for doc in self._docs
@@ -244,6 +273,13 @@ class Searcher:
             if stems:
                 self._synonyms[stem(fold(word))] = self._synonyms.get(stem(fold(word)), frozenset()) | stems
         seen.update(synonyms)
+        # every field of every entry as words between spaces, fields apart: where a name is looked for
+        self._phrases = "|".join(
+            f" {' '.join(words(fold(value)))} "
+            for entry in (doc.entry for doc in self._docs)
+            for value in (entry.title, entry.text, *entry.aliases, *entry.keywords)
+        )
+        self._by_id = {doc.entry.id: doc for doc in self._docs}
         self._vocabulary = sorted(w for w in seen if len(w) >= 4 and w.isalpha())
         self._known_words = frozenset(seen)
 
@@ -283,12 +319,17 @@ class Searcher:
                 if number is not None:
                     return self._ref(kind, number)
             # "the ninth principle", "the 5th commissioning principle", "the 3rd one in the principles list":
-            # the nearest ordinal shortly before; "the last principle": the highest number
-            if i and tokens[i - 1] == "last" and token in _SINGULAR_KINDS and kind in self._last:
-                return self._ref(kind, self._last[kind])  # "the last principle"
+            # the nearest ordinal shortly before; "the last principle", "the last NOS function": the highest
+            before = [t for t in tokens[max(0, i - 3) : i] if t not in _KIND_QUALIFIERS][-1:]
+            if before and before[0] in _LAST and token in _SINGULAR_KINDS and kind in self._last:
+                return self._ref(kind, self._last[kind])
             # an ordinal before the kind, with only filler between: "the 3rd one in the principles list", but
             # not "a second question about the principle" or "our first two principles workshops"
-            for j in range(i - 1, max(-1, i - 5), -1):
+            start = self._of_the(tokens, i)
+            if start is not None and start >= 0 and tokens[start] in _LAST and kind in self._last:
+                return self._ref(kind, self._last[kind])  # "the last of the ten principles"
+            start = i - 1 if start is None else start
+            for j in range(start, max(-1, start - 4), -1):
                 if _ORDINAL.match(tokens[j]):
                     number = parse_number(tokens[j])
                     if number is not None:
@@ -296,6 +337,19 @@ class Searcher:
                 if tokens[j] not in _ORDINAL_FILLER:
                     break
         return None
+
+    @staticmethod
+    def _of_the(tokens: Sequence[str], i: int) -> int | None:
+        """Where the word before "of the [four] [nos] functions" is, if the kind at `i` is plural and so
+        preceded: "the first of the four NOS functions", "the last of the principles"."""
+        if tokens[i] not in _PLURAL_KINDS:
+            return None
+        k = i - 1
+        while k >= 0 and tokens[k] in _KIND_QUALIFIERS:
+            k -= 1
+        if k >= 0 and parse_number(tokens[k]) is not None and not _ORDINAL.match(tokens[k]):
+            k -= 1  # "the ten principles"
+        return k - 2 if k >= 1 and tokens[k - 1 : k + 1] == ["of", "the"] else None
 
     def asked_kind(self, tokens: Sequence[str]) -> str | None:
         """ "which principle ...", "what nos function ...": the question asks for one entry of that kind."""
@@ -376,7 +430,8 @@ class Searcher:
             if doc.entry.background:
                 total *= BACKGROUND_WEIGHT
             if doc.entry.kind == "collection":
-                total *= LIST_BOOST if wants_list else NOT_A_LIST_WEIGHT
+                # a list's own title asks for it ("national minimum standards"), as a list word does
+                total *= LIST_BOOST if wants_list or doc.title == query else NOT_A_LIST_WEIGHT
             if wants_definition and doc.entry.kind == "glossary":
                 total *= DEFINITION_BOOST
             hits.append(Hit(doc.entry, total))
@@ -387,27 +442,41 @@ class Searcher:
         """Whether the question names the framework itself (a word from synonyms.yaml's `scope`)."""
         return any(stem(t) in self._scope for t in tokens)
 
-    def coverage(self, tokens: Sequence[str], *, leave_out: frozenset[str] = frozenset()) -> float:
+    def coverage(
+        self,
+        tokens: Sequence[str],
+        *,
+        leave_out: frozenset[str] = frozenset(),
+        names: frozenset[str] = frozenset(),
+    ) -> float:
         """The share of the question's weight made of words the base knows (directly or by synonym).
         Words that only say what form the answer takes ("list", "meaning") and stems in `leave_out` are not
         counted either way."""
-        known, unknown = self._known_and_unknown(tokens, leave_out)
+        known, unknown = self._known_and_unknown(tokens, leave_out, names)
         return known / (known + unknown) if known + unknown else 0.0
 
-    def _enough_recognised(self, tokens: Sequence[str]) -> bool:
-        if self.coverage(tokens) >= MIN_COVERAGE:
+    def _enough_recognised(self, tokens: Sequence[str], names: frozenset[str]) -> bool:
+        if self.coverage(tokens, names=names) >= MIN_COVERAGE:
             return True
         if not self.in_scope(tokens):
             return False
         # It names the framework: is enough of the rest recognised, with at least one word an entry is about?
         rest = [t for t in tokens if _is_content(t) and stem(t) not in self._scope and t not in _FORM_WORDS]
         about = any(stem(t) in self._headline or stem(t) in self._synonyms for t in rest)
-        return about and self.coverage(tokens, leave_out=self._scope) >= MIN_COVERAGE_IN_SCOPE
+        return (
+            about
+            and self.coverage(tokens, leave_out=self._scope - names, names=names) >= MIN_COVERAGE_IN_SCOPE
+        )
 
-    def _known_and_unknown(self, tokens: Sequence[str], leave_out: frozenset[str]) -> tuple[float, float]:
+    def _known_and_unknown(
+        self, tokens: Sequence[str], leave_out: frozenset[str], names: frozenset[str]
+    ) -> tuple[float, float]:
         known = unknown = 0.0
         content = {stem(t): t for t in tokens if _is_content(t)}
         for stemmed, word in content.items():
+            if stemmed in names:  # a name no entry mentions: what the question is about is not here
+                unknown += self._unknown_weight * NAME_WEIGHT
+                continue
             if stemmed in _NUMBER_STEMS or stemmed in leave_out or word in _FORM_WORDS:
                 continue
             if stemmed in self._idf:
@@ -422,6 +491,17 @@ class Searcher:
                 unknown += self._unknown_weight * _rarity(word)
         return known, unknown
 
+    def unknown_names(self, query: str) -> list[str]:
+        """Names of two or more words in the question that no entry mentions ("the Better Care Fund",
+        "Working Together"), leaving out people's ("Cllr Jones")."""
+        return [
+            name
+            for name in names(strip_chat_markup(query))
+            if len(name.split()) > 1
+            and name.split()[0].lower().rstrip(".") not in _HONORIFICS
+            and f" {' '.join(words(fold(name)))} " not in self._phrases
+        ]
+
     def answer(self, query: str, kinds: Sequence[str] | None = None) -> Answer:
         tokens = self.tokens(query)
         reference = self.reference(tokens)
@@ -431,15 +511,17 @@ class Searcher:
         content = [s for s in stems if s not in _NUMBER_STEMS]
         if not content:
             return Answer(empty=True)
+        # what the question is about that no entry is: a name none mentions, a word of everyday office life
+        unknown = frozenset(
+            stem(w) for name in self.unknown_names(query) for w in words(fold(name)) if w not in _NAME_JOINERS
+        ) | self._outside.intersection(stems)
         hits = self._rank_tokens(tokens, kinds)
         asked = self.asked_kind(tokens)
         if asked is not None and kinds is None:  # "which principle mentions decommissioning"
             hits = [h for h in hits if h.entry.kind == asked] or hits
-        years = _years_named(tokens)
-        if (
-            years
-        ):  # "the Health and Care Act 2022": a year naming a document is exact; only entries that have it
-            hits = [h for h in hits if any(y in f"{h.entry.title} {h.entry.text}" for y in years)]
+        # "the Health and Care Act 2022", "section 11 of the Children Act 2004": exact; only entries that say so
+        for exact in _exact_references(tokens):
+            hits = [h for h in hits if exact in self._by_id[h.entry.id].said]
         # "can you give me the full list of principles?" however much else the message says
         asks_for_a_list = (
             bool(hits)
@@ -447,7 +529,18 @@ class Searcher:
             and bool(_EXPLICIT_LIST.intersection(tokens))
             and bool(_PLURAL_KINDS.union({"nos"}).intersection(tokens))
         )
-        if not hits or hits[0].score < MIN_SCORE or not (asks_for_a_list or self._enough_recognised(tokens)):
+        # "can someone explain in plain english what 'commissioning' actually means?" however it is worded
+        asks_what_a_term_means = (
+            bool(hits)
+            and hits[0].entry.kind == "glossary"
+            and bool(DEFINITION_WORDS.intersection(tokens))
+            and bool(self._by_id[hits[0].entry.id].title.intersection(stems))
+        )
+        if (
+            not hits
+            or hits[0].score < MIN_SCORE
+            or not (asks_for_a_list or asks_what_a_term_means or self._enough_recognised(tokens, unknown))
+        ):
             return Answer(declined=True, score=hits[0].score if hits else 0.0, terms=tuple(content))
         best = hits[0]
         close = tuple(h.entry for h in hits[1 : 1 + MAX_ALTERNATIVES] if h.score >= CLOSE_CALL * best.score)
@@ -480,13 +573,44 @@ def _asked_about(tokens: Sequence[str], kinds: frozenset[str]) -> str | None:
     return None
 
 
-def _years_named(tokens: Sequence[str]) -> list[str]:
-    """Years that name a document: within two words of "act", "regulations", "standards"..."""
-    return [
-        t
+def _exact_references(tokens: Sequence[str]) -> list[str]:
+    """What an entry must say, as words between spaces, to answer a question that names a part of a
+    document: a year within two words of "act", "regulations", "standards"... (" 2004 "), or a numbered
+    section (" section 11 ")."""
+    years = [
+        f" {t} "
         for i, t in enumerate(tokens)
         if _YEAR.match(t) and _DOCUMENT_WORDS.intersection(tokens[max(0, i - 2) : i + 3])
     ]
+    sections = [f" {_SECTION_NAMES.get(w, w)} {n} " for w, n in _SECTION.findall(" ".join(tokens))]
+    return years + sections
+
+
+def names(text: str) -> list[str]:
+    """Capitalised words, and runs of them, that do not start a sentence: "Better Care Fund", "Sarah"."""
+    found: list[str] = []
+    for sentence in _SENTENCES.split(text):
+        run: list[str] = []
+        joiner: str | None = None
+        for i, word in enumerate(_NAME_WORD.findall(sentence)):
+            if (
+                i > 0
+                and word[0].isupper()
+                and not word.removesuffix("s").isupper()
+                and not set(words(fold(word))) <= STOP_WORDS
+            ):
+                run.extend([joiner] if joiner and run else [])
+                run.append(word)
+                joiner = None
+            elif run and word in _NAME_JOINERS and joiner is None:
+                joiner = word
+            else:
+                if run:
+                    found.append(" ".join(run))
+                run, joiner = [], None
+        if run:
+            found.append(" ".join(run))
+    return found
 
 
 def _asks_what_is(tokens: Sequence[str], stems: Sequence[str]) -> bool:

@@ -83,9 +83,13 @@ def words(text: str) -> list[str]:
     return [w.removesuffix("'s").replace("'", "") for w in _WORD.findall(text)]
 
 
+# Words whose stem would make them another word: a "partnership board" is not a boarding school.
+_OWN_STEMS = {"boarding": "boarding"}
+
+
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    return str(_stemmer.stemWord(word))
+    return _OWN_STEMS.get(word) or str(_stemmer.stemWord(word))
 
 
 def parse_number(token: str) -> int | None:

@@ -6,6 +6,8 @@ which."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from knowledge.base import KnowledgeBase
 
@@ -109,3 +111,138 @@ def test_numbers_and_ordinals_in_ordinary_wording_are_not_references(
     answer = kb.searcher.answer(question)
     assert answer.reference is None
     assert answer.best is not None and answer.best.id == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what's the last of the ten principles?", "principle-10"),
+        ("what's the last of the four NOS functions", "nos-function-4"),
+        ("the first of the four nos functions", "nos-function-1"),
+        ("the last NOS function", "nos-function-4"),
+        ("the final principle", "principle-10"),
+        ("nos fn 4", "nos-function-4"),
+    ],
+)
+def test_first_and_last_of_a_list(kb: KnowledgeBase, question: str, expected: str) -> None:
+    assert best(kb, question) == expected
+
+
+def test_last_is_a_reference_only_when_it_picks_from_the_kind(kb: KnowledgeBase) -> None:
+    # "last principles workshop" is about a workshop, not the tenth principle
+    assert best(kb, "last principles workshop was good, which principle is about providers") == "principle-7"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # asking what a framework term means is answered, however much else the message says
+        (
+            "new starter here :wave: can someone explain in plain english what 'commissioning' actually means?",
+            "gloss-commissioning",
+        ),
+        (
+            "What do we actually mean when we say a service is being 'decommissioned'? Is it only closing it?",
+            "gloss-decommissioning",
+        ),
+    ],
+)
+def test_what_a_term_means_is_answered_from_the_glossary(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert best(kb, question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # a name of several words that no entry mentions is what the question is about
+        "what does the Better Care Fund pay for?",
+        "how does the NHS Provider Selection Regime work for community health contracts?",
+        "how are Maternity Voices Partnerships funded?",
+        # a numbered section the content does not quote (it quotes section 10 of the Children Act 2004)
+        "what does section 11 of the Children Act 2004 require?",
+        "how do we set up a section 75 pooled budget agreement with the ICB?",
+        # everyday office life, even in the framework's words
+        "how do i book a room in county hall for the commissioning board",
+        "who needs to approve expenses for provider visits",
+        "anyone got the zoom link for the commissioning principles workshop",
+        "who's the new head of procurement? need their email",
+    ],
+)
+def test_questions_about_what_the_content_does_not_cover_are_declined(
+    kb: KnowledgeBase, question: str
+) -> None:
+    assert best(kb, question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # who is asking, or where from, is not what the question is about
+        ("my boss Sarah wants to know which principle covers value for money", "principle-9"),
+        ("Cllr Jones asked which principle is about value for money", "principle-9"),
+        ("quick q from the Derby team: which principle is about early intervention", "principle-3"),
+        # a name the content does use is recognised as one
+        ("what does section 10 of the Children Act 2004 say", "bg-children-act-s10"),
+    ],
+)
+def test_names_and_numbers_the_content_has_still_answer(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert best(kb, question) == expected
+
+
+def test_a_partnership_board_is_not_a_boarding_school(kb: KnowledgeBase) -> None:
+    assert best(kb, "who's on the partnership board for the principles") != "service-boarding-schools"
+    assert best(kb, "do boarding schools have national minimum standards") in {
+        "service-boarding-schools",
+        "bg-nms-boarding",
+    }
+
+
+@pytest.mark.parametrize("question", ["national minimum standards", "nms", "tell me about the nms"])
+def test_a_list_named_by_its_title_gives_the_list(kb: KnowledgeBase, question: str) -> None:
+    assert best(kb, question) == "standards"
+
+
+def test_a_section_number_the_content_does_not_quote_is_declined_however_long(kb: KnowledgeBase) -> None:
+    assert best(kb, "Section 999999999 of The Act") is None
+
+
+# Capitalised runs, section numbers, joiners and sentence breaks are what the name and reference rules parse.
+_PIECES = st.sampled_from(
+    [
+        "Better",
+        "Care",
+        "Fund",
+        "of",
+        "the",
+        "for",
+        "Section",
+        "s.",
+        "11",
+        "2004",
+        "Act",
+        "principle",
+        "NOS",
+        "Cllr",
+        "last",
+        "final",
+        ".",
+        "?",
+        " - ",
+        "\n",
+        "'s",
+        "<!channel>",
+        "É",
+        "ß",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=12)), max_size=30).map(" ".join))
+def test_any_text_gets_an_answer_or_a_decline_never_an_error(kb: KnowledgeBase, question: str) -> None:
+    answer = kb.searcher.answer(question)
+    assert answer.answered != (answer.declined or answer.empty)
