@@ -12,7 +12,7 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -46,6 +46,10 @@ MIN_COVERAGE = 0.65
 # whatever else it says; then the rest of it, without those words, needs only this much recognised. A question
 # whose only known words are the framework's names ("is there a principle about sourdough") is still declined.
 MIN_COVERAGE_IN_SCOPE = 0.4
+# The best entry must itself be about this share of the question's recognised words; below it, what the
+# base knows of the question is spread over entries none of which is about it
+MIN_EXPLAINED = 0.35
+NEAR_TIE = 0.9  # entries scoring within this share of the best are ordered by how much of the question they are about
 # An unknown word weighs less the more common it is in English: "keep" or "often" says little about the
 # topic, "sourdough" or "laptop" a lot. Words rarer than TYPO_FREQUENCY are treated as possible typos.
 COMMON_WORD = 6.0
@@ -472,24 +476,59 @@ class Searcher:
         self, tokens: Sequence[str], leave_out: frozenset[str], names: frozenset[str]
     ) -> tuple[float, float]:
         known = unknown = 0.0
+        for _, weight, is_known in self._weighed(tokens, leave_out, names):
+            if is_known:
+                known += weight
+            else:
+                unknown += weight
+        return known, unknown
+
+    def _weighed(
+        self, tokens: Sequence[str], leave_out: frozenset[str], names: frozenset[str]
+    ) -> Iterator[tuple[str, float, bool]]:
+        """Each content word of the question once, as (stem, weight, whether the base knows it)."""
         content = {stem(t): t for t in tokens if _is_content(t)}
         for stemmed, word in content.items():
             if stemmed in names:  # a name no entry mentions: what the question is about is not here
-                unknown += self._unknown_weight * NAME_WEIGHT
+                yield stemmed, self._unknown_weight * NAME_WEIGHT, False
+            elif stemmed in _NUMBER_STEMS or stemmed in leave_out or word in _FORM_WORDS:
                 continue
-            if stemmed in _NUMBER_STEMS or stemmed in leave_out or word in _FORM_WORDS:
-                continue
-            if stemmed in self._idf:
+            elif stemmed in self._idf:
                 # as specific as the word the person used: "time" says less than the base's "timely"
                 weight = self._term_weight(stemmed) * min(
                     1.0, _specificity([word]) / self._specificity[stemmed]
                 )
-                known += weight * (1.0 if stemmed in self._headline else INCIDENTAL_WORD)
+                yield stemmed, weight * (1.0 if stemmed in self._headline else INCIDENTAL_WORD), True
             elif stemmed in self._synonyms:
-                known += min(self._term_weight(s) for s in self._synonyms[stemmed])
+                yield stemmed, min(self._term_weight(s) for s in self._synonyms[stemmed]), True
             else:
-                unknown += self._unknown_weight * _rarity(word)
-        return known, unknown
+                yield stemmed, self._unknown_weight * _rarity(word), False
+
+    def explained(self, tokens: Sequence[str], entry: Entry) -> float:
+        """The share of the question's recognised words that `entry` itself is about: low when the words
+        the base knows are spread over other entries ("how many looked after children are there")."""
+        doc = self._by_id[entry.id]
+        total = share = 0.0
+        for stemmed, weight, is_known in self._weighed(tokens, frozenset(), frozenset()):
+            if stemmed in doc.weights or not doc.weights.keys().isdisjoint(self._synonyms.get(stemmed, ())):
+                share += weight
+                total += weight
+            elif (
+                is_known and stemmed not in self._scope
+            ):  # naming the framework is not a word left unexplained
+                total += weight
+        return share / total if total else 0.0
+
+    def _most_about(self, tokens: Sequence[str], hits: list[Hit]) -> list[Hit]:
+        """Of entries scoring within NEAR_TIE of the best, the one about most of the question comes first:
+        "when did the east midlands framework launch" is the launch, not who in the East Midlands adopted it."""
+        near = (
+            [h for h in hits[: 1 + MAX_ALTERNATIVES] if h.score >= NEAR_TIE * hits[0].score] if hits else []
+        )
+        if len(near) < 2:
+            return hits
+        first = max(near, key=lambda h: (self.explained(tokens, h.entry), h.score))
+        return [first, *(h for h in hits if h is not first)]
 
     def unknown_names(self, query: str) -> list[str]:
         """Names of two or more words in the question that no entry mentions ("the Better Care Fund",
@@ -539,9 +578,18 @@ class Searcher:
         if (
             not hits
             or hits[0].score < MIN_SCORE
-            or not (asks_for_a_list or asks_what_a_term_means or self._enough_recognised(tokens, unknown))
+            or not (
+                asks_for_a_list
+                or asks_what_a_term_means
+                or (
+                    self._enough_recognised(tokens, unknown)
+                    and self.explained(tokens, hits[0].entry) >= MIN_EXPLAINED
+                )
+            )
         ):
             return Answer(declined=True, score=hits[0].score if hits else 0.0, terms=tuple(content))
+        # declined or not on the best score; then, of near ties, the entry about most of the question first
+        hits = self._most_about(tokens, hits)
         best = hits[0]
         close = tuple(h.entry for h in hits[1 : 1 + MAX_ALTERNATIVES] if h.score >= CLOSE_CALL * best.score)
         return Answer(best=best.entry, alternatives=close, score=best.score, terms=tuple(content))

@@ -193,6 +193,46 @@ def test_names_and_numbers_the_content_has_still_answer(
     assert best(kb, question) == expected
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much maternity pay does the council give staff",
+        "how do I write social value into the evaluation criteria",
+        "do CQC fundamental standards apply to maternity units",
+        "are there national minimum standards for adoption agencies",
+        "what does the three year maternity plan ask local systems to deliver",
+        "which provider runs the local short breaks service",
+    ],
+)
+def test_words_the_base_knows_spread_over_entries_none_is_about_are_declined(
+    kb: KnowledgeBase, question: str
+) -> None:
+    # every one of these is mostly words the content uses, but no one entry is about most of them
+    assert best(kb, question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("which principle says we should involve families when we design services", "principle-1"),
+        (
+            "our team keeps being told to get better value for money from providers, is that a principle",
+            "principle-9",
+        ),
+        ("how often are fostering services inspected against the standards", "service-fostering"),
+    ],
+)
+def test_an_entry_about_most_of_the_question_answers_it(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert best(kb, question) == expected
+
+
+def test_of_two_near_equal_entries_the_one_about_more_of_the_question_wins(kb: KnowledgeBase) -> None:
+    # who in the East Midlands adopted the principles scores about as well, but says nothing of a launch
+    assert best(kb, "what year did the east midlands framework launch") == "bg-framework-launch"
+
+
 def test_a_partnership_board_is_not_a_boarding_school(kb: KnowledgeBase) -> None:
     assert best(kb, "who's on the partnership board for the principles") != "service-boarding-schools"
     assert best(kb, "do boarding schools have national minimum standards") in {
