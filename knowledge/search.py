@@ -284,6 +284,10 @@ class Searcher:
             for value in (entry.title, entry.text, *entry.aliases, *entry.keywords)
         )
         self._by_id = {doc.entry.id: doc for doc in self._docs}
+        # the word before "act" in every Act the content names ("children" of "the Children Act 2004")
+        self._acts = frozenset(
+            stem(m) for m in re.findall(r" (\w+) act ", self._phrases) if m not in STOP_WORDS
+        )
         self._vocabulary = sorted(w for w in seen if len(w) >= 4 and w.isalpha())
         self._known_words = frozenset(seen)
 
@@ -530,6 +534,16 @@ class Searcher:
         first = max(near, key=lambda h: (self.explained(tokens, h.entry), h.score))
         return [first, *(h for h in hits if h is not first)]
 
+    def _unknown_acts(self, tokens: Sequence[str]) -> frozenset[str]:
+        """An Act the content does not name ("the Social Value Act", "the equality act"), as the stems of its
+        name's last word and "act"; "the act", "which act" and "act quickly" name none."""
+        return frozenset(
+            s
+            for before, word in itertools.pairwise(tokens)
+            if word == "act" and _is_content(before) and stem(before) not in self._acts
+            for s in (stem(before), stem(word))
+        )
+
     def unknown_names(self, query: str) -> list[str]:
         """Names of two or more words in the question that no entry mentions ("the Better Care Fund",
         "Working Together"), leaving out people's ("Cllr Jones")."""
@@ -551,9 +565,16 @@ class Searcher:
         if not content:
             return Answer(empty=True)
         # what the question is about that no entry is: a name none mentions, a word of everyday office life
-        unknown = frozenset(
-            stem(w) for name in self.unknown_names(query) for w in words(fold(name)) if w not in _NAME_JOINERS
-        ) | self._outside.intersection(stems)
+        unknown = (
+            frozenset(
+                stem(w)
+                for name in self.unknown_names(query)
+                for w in words(fold(name))
+                if w not in _NAME_JOINERS
+            )
+            | self._outside.intersection(stems)
+            | self._unknown_acts(tokens)
+        )
         hits = self._rank_tokens(tokens, kinds)
         asked = self.asked_kind(tokens)
         if asked is not None and kinds is None:  # "which principle mentions decommissioning"

@@ -228,6 +228,25 @@ def test_an_entry_about_most_of_the_question_answers_it(
     assert best(kb, question) == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Acts the content does not quote are not the Acts it does
+        ("does the Social Value Act apply to our transport contract", None),
+        ("what does the health and care act say about commissioning", None),
+        # the Acts it does quote, however they are typed
+        ("what does the childrens act say about partnership", "bg-children-act-s10"),
+        ("what does the care standards act cover", "bg-nms-childrens-homes"),
+        # "act" as a verb names no Act
+        ("we need to act early before problems get worse, which principle is that", "principle-3"),
+    ],
+)
+def test_an_act_the_content_does_not_name_is_declined(
+    kb: KnowledgeBase, question: str, expected: str | None
+) -> None:
+    assert best(kb, question) == expected
+
+
 def test_of_two_near_equal_entries_the_one_about_more_of_the_question_wins(kb: KnowledgeBase) -> None:
     # who in the East Midlands adopted the principles scores about as well, but says nothing of a launch
     assert best(kb, "what year did the east midlands framework launch") == "bg-framework-launch"
