@@ -109,6 +109,7 @@ _P_NUMBER = re.compile(r"^p(\d{1,2})$")
 _SINGULAR_KINDS = frozenset({"principle", "function"})
 _WHICH_WORDS = frozenset({"which", "what", "whats"})  # tokens have lost their apostrophes
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
+_WHAT_ARE_THE = re.compile(r"(?:^| )(?:what|which) are the ")
 _LAST = frozenset({"last", "final"})
 _KIND_QUALIFIERS = frozenset({"nos", "commissioning", "regional"})
 _ORDINAL_FILLER = frozenset({"the", "one", "in", "of"}) | _KIND_QUALIFIERS
@@ -378,6 +379,12 @@ class Searcher:
             _asked_about(tokens, _PLURAL_KINDS)
         )
         how_many = "many" in tokens
+        # "what are the regional commissioning principles?": the kind itself is what is asked for
+        what_are_the = (
+            bool(tokens)
+            and tokens[-1] in _PLURAL_KINDS
+            and _WHAT_ARE_THE.search(" ".join(tokens)) is not None
+        )
         # "standards?", "what's nos": one word naming a whole topic asks for its list
         names_a_topic = len(set(specific)) == 1 and specific[0] in self._topic_words
         return self._rank(
@@ -387,6 +394,7 @@ class Searcher:
             wants_list=bool(LIST_WORDS.intersection(tokens))
             or asks_which
             or how_many
+            or what_are_the
             or names_a_topic
             or not specific,
             # "what does decommissioning mean", "what is commissioning"

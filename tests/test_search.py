@@ -247,6 +247,21 @@ def test_an_act_the_content_does_not_name_is_declined(
     assert best(kb, question) == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what are the east midlands commissioning principles?", "principles"),
+        ("what are the regional principles", "principles"),
+        ("hey @bot what are the east midlands commissioning principles", "principles"),
+        ("which are the standards", "standards"),
+        # what something is, not the list of it
+        ("what are national occupational standards", "nos-what"),
+    ],
+)
+def test_what_are_the_kind_asks_for_the_list(kb: KnowledgeBase, question: str, expected: str) -> None:
+    assert best(kb, question) == expected
+
+
 def test_of_two_near_equal_entries_the_one_about_more_of_the_question_wins(kb: KnowledgeBase) -> None:
     # who in the East Midlands adopted the principles scores about as well, but says nothing of a launch
     assert best(kb, "what year did the east midlands framework launch") == "bg-framework-launch"
