@@ -129,7 +129,7 @@ class FakeSlack:
             self._changed.set()
 
     async def wait_for(
-        self, predicate: Callable[[Call], bool], *, within: float = 5.0, count: int = 1
+        self, predicate: Callable[[Call], bool], *, within: float = 30.0, count: int = 1
     ) -> list[Call]:
         """Wait until `count` recorded calls match `predicate`; raise TimeoutError saying what arrived."""
         deadline = asyncio.get_running_loop().time() + within
@@ -303,7 +303,7 @@ class FakeSlack:
         return socket
 
     async def send_envelope(
-        self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0, within: float = 5.0
+        self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0, within: float = 30.0
     ) -> dict[str, Any]:
         """Deliver `payload` over Socket Mode as Slack does; returns the ack's payload (empty if none)."""
         for _ in range(int(within * 20)):

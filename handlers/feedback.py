@@ -25,12 +25,12 @@ async def handle_feedback(
     respond: AsyncRespond,
     context: AsyncBoltContext,
 ) -> None:
-    await ack()
     kb = ctx.kb(context)
     helpful = action.get("action_id") == HELPFUL_ACTION
     ids = str(action.get("value", "")).split(",")
     entries = [e for e in (kb.get(i) for i in ids) if e is not None]
     if not entries:
+        await ack()
         await respond(response_type="ephemeral", replace_original=False, **notice(STALE).as_kwargs())
         return
     team = ctx.team_id(body)
@@ -43,6 +43,8 @@ async def handle_feedback(
         recorded = await ctx.store(context).record_feedback(team, entry.id, helpful, vote) or recorded
     if recorded:
         ctx.metrics(context).feedback.labels("yes" if helpful else "no").inc()
+    # Acked once the vote is saved (one insert): a second click sent on seeing the first's reply comes after it.
+    await ack()
     # One vote a person an answer: a second click (an old button) keeps the first vote, and says so.
     thanks = THANKS[helpful] if recorded else ALREADY
     if container.get("is_ephemeral"):

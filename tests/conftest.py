@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import make_engine, metadata
@@ -27,21 +30,27 @@ def kb() -> KnowledgeBase:
 
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/commissioning_guide_test"
 LEAVE_OUT = "skip"
+_made_a_database = False
 
 
 def postgres_url() -> str | None:
-    """The PostgreSQL the tests use: this machine's by default; None only when asked to leave it out."""
+    """The PostgreSQL the tests use: this machine's by default; None only when asked to leave it out.
+    Each run has a database of its own (the name gets this process's id), so two runs on one server,
+    as when CI runs beside a developer's `make test`, never drop each other's tables."""
     url = os.environ.get("TEST_DATABASE_URL") or LOCAL_POSTGRES
-    return None if url == LEAVE_OUT else normalise_database_url(url)
+    if url == LEAVE_OUT:
+        return None
+    parsed = make_url(normalise_database_url(url))
+    return parsed.set(database=f"{parsed.database}_{os.getpid()}").render_as_string(hide_password=False)
 
 
-async def _ensure_postgres_database(url: str) -> None:
+async def _admin(url: str) -> Any:
+    """A connection to the server's `postgres` database, or a failed test saying how to get one."""
     import asyncpg  # type: ignore[import-untyped]
-    from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
     try:
-        conn = await asyncpg.connect(
+        return await asyncpg.connect(
             host=parsed.host, port=parsed.port or 5432, user=parsed.username, database="postgres", timeout=10
         )
     except (OSError, asyncpg.PostgresError) as error:
@@ -50,12 +59,31 @@ async def _ensure_postgres_database(url: str) -> None:
             f"point TEST_DATABASE_URL at another, or set TEST_DATABASE_URL={LEAVE_OUT} to leave those tests out.",
             pytrace=False,
         )
+
+
+async def _ensure_postgres_database(url: str) -> None:
+    conn = await _admin(url)
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
-        if not exists:
-            await conn.execute(f'CREATE DATABASE "{parsed.database}"')
+        name = make_url(url).database
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
+
+
+async def _drop_postgres_database(url: str) -> None:
+    conn = await _admin(url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop this run's PostgreSQL database, if a test made one."""
+    url = postgres_url()
+    if url is not None and _made_a_database:
+        asyncio.run(_drop_postgres_database(url))
 
 
 async def fresh_engine(kind: str, tmp_path: Path) -> AsyncEngine:
@@ -64,7 +92,9 @@ async def fresh_engine(kind: str, tmp_path: Path) -> AsyncEngine:
     url = postgres_url()
     if url is None:
         pytest.skip(f"TEST_DATABASE_URL={LEAVE_OUT}: the PostgreSQL tests were left out on purpose")
+    global _made_a_database
     await _ensure_postgres_database(url)
+    _made_a_database = True
     engine = make_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.drop_all)

@@ -52,9 +52,9 @@ async def test_workers_leasing_at_once_never_share_a_job(store: Store) -> None:
 
 async def test_a_job_whose_lease_ran_out_is_leased_again_and_released_jobs_at_once(store: Store) -> None:
     await store.claim("answer:T1:C1:1.0", then_queue=question())
-    [held] = await store.jobs.lease(10, timedelta(milliseconds=200))
+    [held] = await store.jobs.lease(10, timedelta(seconds=2))
     assert await store.jobs.lease(10) == []
-    await asyncio.sleep(0.3)  # the worker holding it died: its lease runs out
+    await asyncio.sleep(2.2)  # the worker holding it died: its lease runs out
     [again] = await store.jobs.lease(10, timedelta(seconds=60))
     assert again.id == held.id and again.attempts == 2
     # the first worker wakes up late: its lease is gone, so it can neither delete nor hand back the job
@@ -79,7 +79,7 @@ async def test_a_question_acked_with_no_worker_running_is_answered_once_by_a_wor
             response = await web.event(mention("what is principle nine about?", ts=ts), extra_headers=headers)
             assert response.status == 200
         await web.event(dm("value for money", ts=new_ts()))
-        await asyncio.sleep(0.5)
+        await queued(web, 2)
         assert posts(fake_slack) == []  # acknowledged and queued; nobody has answered yet
         assert await web.deps.store.jobs.depth() == 2
         metrics = await (await web.session.get(web.base_url.rstrip("/") + "/metrics")).text()
@@ -100,6 +100,15 @@ async def test_a_question_acked_with_no_worker_running_is_answered_once_by_a_wor
         await later.stop()
 
 
+async def queued(app: RunningApp, n: int, within: float = 30.0) -> None:
+    """Wait until `n` questions are queued: events are acked first and queued just after."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        if await app.deps.store.jobs.depth() == n or asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.05)
+
+
 def _worker(app: RunningApp, lease: timedelta = timedelta(seconds=60)) -> AnswerWorker:
     return AnswerWorker(app.deps, workspace_client(app.app), lease=lease)
 
@@ -112,7 +121,7 @@ async def test_a_refusal_that_will_not_change_is_given_up_and_counted(
     try:
         fake_slack.errors["chat.postMessage"] = "channel_not_found"
         await web.event(mention("principle 9", ts=new_ts()))
-        await asyncio.sleep(0.2)
+        await queued(web, 1)
         assert await worker.drain() == 1
         assert await web.deps.store.jobs.depth() == 0  # dropped, not retried for ever
         metrics = (await (await web.session.get(web.base_url.rstrip("/") + "/metrics")).text()).splitlines()
@@ -125,16 +134,16 @@ async def test_a_passing_failure_is_retried_when_the_lease_runs_out_and_answered
     fake_slack: FakeSlack, sqlite_url: str
 ) -> None:
     web = await start_app(fake_slack, sqlite_url, worker=False)
-    worker = _worker(web, lease=timedelta(milliseconds=300))
+    worker = _worker(web, lease=timedelta(seconds=2))  # long enough for a loaded machine to try in
     try:
         fake_slack.errors["chat.postMessage"] = "internal_error"
         await web.event(mention("principle 9", ts=new_ts()))
-        await asyncio.sleep(0.2)
+        await queued(web, 1)
         assert await worker.drain() == 1
         assert await web.deps.store.jobs.depth() == 1  # kept for another try
         del fake_slack.errors["chat.postMessage"]
         assert await worker.drain() == 0  # still leased: not yet
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(2.5)
         assert await worker.drain() == 1
         answered = [c for c in fake_slack.api_calls("chat.postMessage") if c.result.get("ok")]
         assert len(answered) == 1 and PRINCIPLE_9 in answered[0].text
@@ -150,7 +159,7 @@ async def test_stopping_answers_what_was_already_queued(fake_slack: FakeSlack, s
     web.worker = AnswerWorker(web.deps, workspace_client(web.app))  # not started: it only drains at stop
     for n in range(5):
         await web.event(mention(f"principle {n + 1}", ts=new_ts()))
-    await asyncio.sleep(0.2)
+    await queued(web, 5)
     assert await web.deps.store.jobs.depth() == 5 and posts(fake_slack) == []
     await web.stop()  # as on SIGTERM: the web side stops, then the worker drains the queue
     assert len(posts(fake_slack)) == 5
@@ -199,8 +208,14 @@ async def test_questions_left_queued_for_a_day_are_dropped_text_and_all(store: S
 async def test_a_batch_cut_off_deletes_what_was_answered_and_hands_back_only_the_rest(
     fake_slack: FakeSlack, sqlite_url: str
 ) -> None:
+    started: list[str] = []
+    all_begun = asyncio.Event()
+
     class OneSlowAnswer(AnswerWorker):
         async def _answer(self, job: Job) -> bool:
+            started.append(job.question.text)
+            if len(started) == 3:
+                all_begun.set()
             if "slow" in job.question.text:
                 await asyncio.sleep(30)
             return True
@@ -212,7 +227,8 @@ async def test_a_batch_cut_off_deletes_what_was_answered_and_hands_back_only_the
             await jobs.claim(f"answer:T1:C1:{n}.0", then_queue=question(text))
         worker = OneSlowAnswer(web.deps, workspace_client(web.app))
         batch = asyncio.create_task(worker.work_once())
-        await asyncio.sleep(0.3)
+        await asyncio.wait_for(all_begun.wait(), 30)  # the quick two answered, the slow one under way
+        await asyncio.sleep(0.1)
         batch.cancel()  # e.g. the process is told to stop at once
         with contextlib.suppress(asyncio.CancelledError):
             await batch
