@@ -516,30 +516,27 @@ class Searcher:
             else:
                 yield stemmed, self._unknown_weight * _rarity(word), False
 
-    def explained(self, tokens: Sequence[str], entry: Entry) -> float:
-        """The share of the question's recognised words that `entry` itself is about: low when the words
-        the base knows are spread over other entries ("how many looked after children are there")."""
+    def _explained(self, weighed: Sequence[tuple[str, float, bool]], entry: Entry) -> float:
+        """The share of the question's recognised words (`weighed`, from `_weighed`) that `entry` itself is
+        about: low when they are spread over other entries ("how many looked after children are there")."""
         doc = self._by_id[entry.id]
         total = share = 0.0
-        for stemmed, weight, is_known in self._weighed(tokens, frozenset(), frozenset()):
+        for stemmed, weight, is_known in weighed:
             if stemmed in doc.weights or not doc.weights.keys().isdisjoint(self._synonyms.get(stemmed, ())):
                 share += weight
                 total += weight
-            elif (
-                is_known and stemmed not in self._scope
-            ):  # naming the framework is not a word left unexplained
+            # naming the framework is not a word left unexplained
+            elif is_known and stemmed not in self._scope:
                 total += weight
         return share / total if total else 0.0
 
-    def _most_about(self, tokens: Sequence[str], hits: list[Hit]) -> list[Hit]:
+    def _most_about(self, weighed: Sequence[tuple[str, float, bool]], hits: list[Hit]) -> list[Hit]:
         """Of entries scoring within NEAR_TIE of the best, the one about most of the question comes first:
         "when did the east midlands framework launch" is the launch, not who in the East Midlands adopted it."""
-        near = (
-            [h for h in hits[: 1 + MAX_ALTERNATIVES] if h.score >= NEAR_TIE * hits[0].score] if hits else []
-        )
+        near = [h for h in hits[: 1 + MAX_ALTERNATIVES] if h.score >= NEAR_TIE * hits[0].score]
         if len(near) < 2:
             return hits
-        first = max(near, key=lambda h: (self.explained(tokens, h.entry), h.score))
+        first = max(near, key=lambda h: (self._explained(weighed, h.entry), h.score))
         return [first, *(h for h in hits if h is not first)]
 
     def _unknown_acts(self, tokens: Sequence[str]) -> frozenset[str]:
@@ -584,6 +581,7 @@ class Searcher:
             | self._unknown_acts(tokens)
         )
         hits = self._rank_tokens(tokens, kinds)
+        weighed = list(self._weighed(tokens, frozenset(), frozenset()))  # once, for every entry compared
         asked = self.asked_kind(tokens)
         if asked is not None and kinds is None:  # "which principle mentions decommissioning"
             hits = [h for h in hits if h.entry.kind == asked] or hits
@@ -612,13 +610,13 @@ class Searcher:
                 or asks_what_a_term_means
                 or (
                     self._enough_recognised(tokens, unknown)
-                    and self.explained(tokens, hits[0].entry) >= MIN_EXPLAINED
+                    and self._explained(weighed, hits[0].entry) >= MIN_EXPLAINED
                 )
             )
         ):
             return Answer(declined=True, score=hits[0].score if hits else 0.0, terms=tuple(content))
         # declined or not on the best score; then, of near ties, the entry about most of the question first
-        hits = self._most_about(tokens, hits)
+        hits = self._most_about(weighed, hits)
         best = hits[0]
         close = tuple(h.entry for h in hits[1 : 1 + MAX_ALTERNATIVES] if h.score >= CLOSE_CALL * best.score)
         return Answer(best=best.entry, alternatives=close, score=best.score, terms=tuple(content))

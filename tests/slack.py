@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -35,6 +37,19 @@ TEAM = "T0TESTTEAM"
 CHANNEL = "C0TESTCHAN"
 USER = "U0TESTUSER"
 _counter = itertools.count(500_001)  # apart from the stand-in's own message ts, as Slack's are unique
+
+T = TypeVar("T")
+
+
+async def eventually(check: Callable[[], Awaitable[T]], done: Callable[[T], bool], within: float = 30.0) -> T:
+    """`check()` once `done` holds of it, or its last value after `within` seconds: for what the app does just
+    after its reply (queueing a question, counting an answer), which a test cannot wait on directly."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        value = await check()
+        if done(value) or asyncio.get_running_loop().time() > deadline:
+            return value
+        await asyncio.sleep(0.05)
 
 
 def new_ts() -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
@@ -10,7 +9,7 @@ import pytest
 
 from bot.logs import JsonFormatter
 from bot.payloads import message_event
-from tests.slack import TEAM, USER, RunningApp, button, new_ts
+from tests.slack import TEAM, USER, RunningApp, button, eventually, new_ts
 
 
 @pytest.fixture
@@ -26,16 +25,6 @@ async def metrics_text(app: RunningApp) -> str:
         return await resp.text()
 
 
-async def metrics_once(app: RunningApp, *lines: str, within: float = 30.0) -> str:
-    """/metrics once it shows every one of `lines`: the worker counts an answer just after posting it."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        text = await metrics_text(app)
-        if all(line in text for line in lines) or asyncio.get_running_loop().time() > deadline:
-            return text
-        await asyncio.sleep(0.05)
-
-
 async def test_metrics_count_what_the_app_does(app: RunningApp) -> None:
     await app.command("/principle", "9")
     await app.command("/principle", "banana")
@@ -48,9 +37,8 @@ async def test_metrics_count_what_the_app_does(app: RunningApp) -> None:
     [posted] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
     await app.click(button(posted.payload, "Helpful"), is_ephemeral=False)
     await app.fake.wait_for(lambda c: c.kind == "response")
-    text = await metrics_once(
-        app, "commissioning_guide_answer_seconds_count 1.0", "commissioning_guide_questions_queued 0.0"
-    )
+    counted = ("commissioning_guide_answer_seconds_count 1.0", "commissioning_guide_questions_queued 0.0")
+    text = await eventually(lambda: metrics_text(app), lambda t: all(line in t for line in counted))
     assert 'commissioning_guide_commands_total{command="/principle"} 2.0' in text
     assert 'commissioning_guide_requests_total{kind="command /principle",outcome="ok"} 2.0' in text
     assert 'commissioning_guide_declines_total{route="command"} 1.0' in text

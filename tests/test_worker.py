@@ -16,7 +16,7 @@ from bot.jobs import Job, Question
 from bot.storage import Store
 from bot.worker import AnswerWorker
 from tests.processes import free_port, serve_app, start_worker_process
-from tests.slack import SECRET, RunningApp, SlackClient, new_ts, start_app
+from tests.slack import SECRET, RunningApp, SlackClient, eventually, new_ts, start_app
 from tests.test_questions_http import channel_message, dm, mention
 
 PRINCIPLE_9 = "Spend money wisely to secure effective and efficient services"
@@ -102,11 +102,7 @@ async def test_a_question_acked_with_no_worker_running_is_answered_once_by_a_wor
 
 async def queued(app: RunningApp, n: int, within: float = 30.0) -> None:
     """Wait until `n` questions are queued: events are acked first and queued just after."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        if await app.deps.store.jobs.depth() == n or asyncio.get_running_loop().time() > deadline:
-            return
-        await asyncio.sleep(0.05)
+    await eventually(app.deps.store.jobs.depth, lambda depth: depth == n, within)
 
 
 def _worker(app: RunningApp, lease: timedelta = timedelta(seconds=60)) -> AnswerWorker:
