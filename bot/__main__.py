@@ -99,12 +99,14 @@ def _event_loop_runner() -> Any:
 
 def _check(settings: Settings) -> int:
     from bot.manifest import check_manifest
+    from knowledge.answerability import describe_model
     from knowledge.loader import load_knowledge
 
     problems: list[str] = []
     try:
         kb = load_knowledge(settings.knowledge_dir)
         print(f"knowledge: {len(kb.entries)} entries and {len(kb.checklists)} checklists, all valid")
+        print(f"answerability model: {describe_model()}")
     except KnowledgeError as exc:
         problems.extend(exc.problems)
     manifest = check_manifest()

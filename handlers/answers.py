@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.metrics import Metrics
-from handlers.blocks import Message, entry_card, escape, help_card, notice, truncate
+from handlers.blocks import Message, decline_card, entry_card, escape, help_card, notice, truncate
 from handlers.catalog import commands
 from knowledge.base import KnowledgeBase
 from knowledge.model import MEMBER_NOUNS
@@ -36,10 +36,15 @@ WHAT_I_KNOW = (
 
 def find_answer(kb: KnowledgeBase, question: str) -> Answer:
     """The answer to `question`; greetings and "help" count as an empty question (the help card)."""
+    text = searchable(question)
+    return Answer(empty=True) if text is None else kb.searcher.answer(text)
+
+
+def searchable(question: str) -> str | None:
+    """The words of a message the search reads (cut to MAX_QUESTION, chat markup gone), or None for a request
+    for help or a greeting."""
     text = strip_chat_markup(question[:MAX_QUESTION])
-    if fold(" ".join(text.split())).strip(" ?!.") in HELP_WORDS:
-        return Answer(empty=True)
-    return kb.searcher.answer(text)
+    return None if fold(" ".join(text.split())).strip(" ?!.") in HELP_WORDS else text
 
 
 def small_talk(question: str) -> str | None:
@@ -72,7 +77,7 @@ def render_answer(kb: KnowledgeBase, question: str, answer: Answer, *, private: 
     # as the person would read it in Slack: "@Commissioning Guide what's the weather" shows its words, not the
     # raw <@U…> markup; escaped all the same
     shown = escape(truncate(as_read(question), 200))
-    return notice(OUT_OF_SCOPE.format(question=shown), detail=WHAT_I_KNOW)
+    return decline_card(OUT_OF_SCOPE.format(question=shown), WHAT_I_KNOW, answer.nearest)
 
 
 def count(metrics: Metrics, answer: Answer, route: str) -> None:

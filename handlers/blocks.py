@@ -259,6 +259,24 @@ def notice(text: str, *, detail: str | None = None) -> Message:
     )
 
 
+def decline_card(text: str, detail: str, nearest: Entry | None) -> Message:
+    """An honest decline: what it cannot answer and what it can; and, when one entry came close, that entry
+    offered behind a button as the nearest the framework comes, never shown as if it were the answer."""
+    if nearest is None:
+        return notice(text, detail=detail)
+    offer = f"The nearest the framework comes is *{escape(nearest.label)}*, which may not answer it."
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT))),
+        SectionBlock(
+            block_id="nearest",
+            text=MarkdownTextObject(text=truncate(offer, SECTION_LIMIT)),
+            accessory=_button("Show it", SHOW_ACTION, nearest.id),
+        ),
+        ContextBlock(elements=[MarkdownTextObject(text=truncate(detail, SECTION_LIMIT))]),
+    ]
+    return Message(text=_plain(f"{text}\n{offer}\n{detail}"), blocks=[b.to_dict() for b in blocks])
+
+
 def help_card(commands: Sequence[tuple[str, str, str]], *, intro: str | None = None) -> Message:
     """The one-screen help: `commands` are (command, usage hint, what it does)."""
     lines = [f"`{f'{command} {usage}'.strip()}`  {escape(what)}" for command, usage, what in commands]

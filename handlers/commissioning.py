@@ -13,6 +13,7 @@ from handlers import context as ctx
 from handlers.answers import count, find_answer, render_answer, should_record
 from handlers.blocks import escape, notice
 from handlers.catalog import HELP_COMMAND
+from knowledge.text import as_read
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ async def handle_commissioning(
     await ack(response_type="ephemeral", **render_answer(kb, text, answer, private=True).as_kwargs())
     count(ctx.metrics(context), answer, "command")
     if should_record(answer):
-        await ctx.store(context).record_unanswered(ctx.team_id(command), text)
+        await ctx.store(context).record_unanswered(ctx.team_id(command), as_read(text))
 
 
 async def reload_content(

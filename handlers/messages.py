@@ -13,6 +13,7 @@ from bot.router import Router
 from handlers import context as ctx
 from handlers.answers import MAX_QUESTION, count, find_answer, render_answer, should_record
 from handlers.checklist import handle_thread_reply
+from knowledge.text import as_read
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ async def answer_question(deps: ctx.Deps, client: AsyncWebClient, question: Ques
     # after the post: a retried job is counted, and its question recorded, once
     count(deps.metrics, answer, question.route)
     if should_record(answer):
-        await deps.store.record_unanswered(question.team_id, question.text)
+        # as it reads: a mention of the app or of a colleague is a user id, and no user id is kept
+        await deps.store.record_unanswered(question.team_id, as_read(question.text))
     logger.info("answered %s: %s", question.route, answer.best.id if answer.best else "declined")
 
 

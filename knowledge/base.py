@@ -6,6 +6,7 @@ import random
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 
+from knowledge.answerability import Judge
 from knowledge.model import Checklist, Entry
 from knowledge.search import Searcher, Vocabulary
 from knowledge.text import fold
@@ -19,6 +20,7 @@ class KnowledgeBase:
         entries: Iterable[Entry],
         checklists: Iterable[Checklist] = (),
         vocabulary: Vocabulary | None = None,
+        judge: Judge | None = None,
     ) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
         self.checklists: tuple[Checklist, ...] = tuple(checklists)
@@ -26,7 +28,8 @@ class KnowledgeBase:
         self._numbered: dict[tuple[str, int], Entry] = {
             (e.kind, e.number): e for e in self.entries if e.number is not None and e.kind != "collection"
         }
-        self.searcher = Searcher(self.entries, vocabulary or Vocabulary())
+        self.vocabulary = vocabulary or Vocabulary()
+        self.searcher = Searcher(self.entries, self.vocabulary, judge)
 
     def get(self, entry_id: str) -> Entry | None:
         return self.by_id.get(entry_id)

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from knowledge.answerability import ModelError, shipped_judge
 from knowledge.base import KnowledgeBase
 from knowledge.model import Checklist, Entry, KnowledgeFile
 from knowledge.search import Vocabulary
@@ -49,9 +50,15 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
     for path in files:
         _load_file(path, entries, checklists, vocabulary, problems)
     problems.extend(_cross_check(entries, checklists))
+    try:
+        judge = (
+            shipped_judge()
+        )  # read and checked now, so a broken model stops the app at start, not a question
+    except ModelError as exc:
+        problems.append(f"answerability model: {exc}")
     if problems:
         raise KnowledgeError(problems)
-    return KnowledgeBase(entries, checklists, vocabulary)
+    return KnowledgeBase(entries, checklists, vocabulary, judge)
 
 
 def _load_file(

@@ -13,10 +13,11 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz, process
 
+from knowledge.answerability import WEIGHTY, Judge, Signals, shipped_judge
 from knowledge.model import Entry
 from knowledge.text import (
     STOP_WORDS,
@@ -108,6 +109,7 @@ _ORDINAL = re.compile(
 _P_NUMBER = re.compile(r"^p(\d{1,2})$")
 _SINGULAR_KINDS = frozenset({"principle", "function"})
 _WHICH_WORDS = frozenset({"which", "what", "whats"})  # tokens have lost their apostrophes
+_ONE_OF = frozenset({"a", "any"})  # "is there a principle about...", "any nos function on..."
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _WHAT_ARE_THE = re.compile(r"(?:^| )(?:what|which) are the ")
 _LAST = frozenset({"last", "final"})
@@ -179,6 +181,9 @@ class Answer:
     empty: bool = False
     score: float = 0.0
     terms: tuple[str, ...] = field(default=())
+    nearest: Entry | None = (
+        None  # declined, but this entry came close: offered as the nearest, not as an answer
+    )
 
     @property
     def answered(self) -> bool:
@@ -207,7 +212,10 @@ class _Doc:
 class Searcher:
     """Built once per knowledge base; `answer` and `rank` are pure and fast (no I/O)."""
 
-    def __init__(self, entries: Iterable[Entry], vocabulary: Vocabulary | None = None) -> None:
+    def __init__(
+        self, entries: Iterable[Entry], vocabulary: Vocabulary | None = None, judge: Judge | None = None
+    ) -> None:
+        self._chosen_judge = judge
         about_words = vocabulary or Vocabulary()
         synonyms = about_words.synonyms
         self._docs: list[_Doc] = []
@@ -401,11 +409,11 @@ class Searcher:
             wants_definition=bool(DEFINITION_WORDS.intersection(tokens)) or _asks_what_is(tokens, stems),
         )
 
-    def _expand(self, query: set[str]) -> dict[str, float]:
+    def _expand(self, query: Sequence[str]) -> dict[str, float]:
         """The stems to look for, each with its weight: the question's own, then their synonyms'."""
         terms = dict.fromkeys(query, 1.0)
         for stemmed in query:
-            extras = self._synonyms.get(stemmed, frozenset())
+            extras = sorted(self._synonyms.get(stemmed, ()))
             for extra in extras:
                 # one word of the question is one word's worth of evidence, however many it expands to
                 terms.setdefault(extra, SYNONYM_WEIGHT / len(extras))
@@ -423,7 +431,8 @@ class Searcher:
         wants_definition: bool = False,
     ) -> list[Hit]:
         query = set(stems)
-        terms = self._expand(query)
+        # in the question's own order, so that scores are summed alike in every process (sets are not)
+        terms = self._expand(list(dict.fromkeys(stems)))
         scores: dict[int, float] = defaultdict(float)
         for stemmed, share in terms.items():
             if stemmed not in self._idf:
@@ -440,7 +449,7 @@ class Searcher:
             phrase = 0.0
             for alias in doc.aliases:
                 if alias <= everything:
-                    bonus = sum(self._term_weight(s) * terms[s] for s in alias)
+                    bonus = sum(self._term_weight(s) * terms[s] for s in sorted(alias))
                     phrase = max(phrase, bonus * (1 + EXACT_ALIAS_BONUS) if alias == query else bonus)
             total = score + ALIAS_PHRASE_BONUS * phrase
             if doc.entry.background:
@@ -561,6 +570,9 @@ class Searcher:
         ]
 
     def answer(self, query: str, kinds: Sequence[str] | None = None) -> Answer:
+        """The entry that answers `query`, or a decline. A free question (no `kinds`) is judged by the learned
+        model (knowledge/answerability.py); a search within one kind, as a command's topic words are, by the
+        hand rules, since the command already says what it is about."""
         tokens = self.tokens(query)
         reference = self.reference(tokens)
         if reference is not None and (kinds is None or reference.kind in kinds):
@@ -569,17 +581,53 @@ class Searcher:
         content = [s for s in stems if s not in _NUMBER_STEMS]
         if not content:
             return Answer(empty=True)
-        # what the question is about that no entry is: a name none mentions, a word of everyday office life
-        unknown = (
-            frozenset(
-                stem(w)
-                for name in self.unknown_names(query)
-                for w in words(fold(name))
-                if w not in _NAME_JOINERS
+        case = self._measure(query, tokens, stems, content, kinds)
+        judge = self._judge_for(kinds)
+        if case is None:
+            return Answer(declined=True, terms=tuple(content))
+        if not judge.answers(case.signals):
+            near = (
+                self._most_about(case.weighed, case.hits)[0].entry if judge.near_miss(case.signals) else None
             )
-            | self._outside.intersection(stems)
-            | self._unknown_acts(tokens)
+            return Answer(declined=True, score=case.hits[0].score, terms=tuple(content), nearest=near)
+        # of near ties, the entry about most of the question first
+        hits = self._most_about(case.weighed, case.hits)
+        best = hits[0]
+        close = tuple(h.entry for h in hits[1 : 1 + MAX_ALTERNATIVES] if h.score >= CLOSE_CALL * best.score)
+        return Answer(best=best.entry, alternatives=close, score=best.score, terms=tuple(content))
+
+    def _judge_for(self, kinds: Sequence[str] | None) -> Judge:
+        return (self._chosen_judge or shipped_judge()) if kinds is None else RULES
+
+    def signals(self, query: str) -> tuple[Signals, Entry] | None:
+        """What the judge of a free question sees, and the entry that would be shown if it answers; None for
+        an exact reference or a question with no content words (neither is judged). For training and study."""
+        tokens = self.tokens(query)
+        if self.reference(tokens) is not None:
+            return None
+        stems = _content_stems(tokens)
+        content = [s for s in stems if s not in _NUMBER_STEMS]
+        case = self._measure(query, tokens, stems, content, None) if content else None
+        if case is None:
+            return None
+        return case.signals, self._most_about(case.weighed, case.hits)[0].entry
+
+    def _measure(
+        self,
+        query: str,
+        tokens: Sequence[str],
+        stems: Sequence[str],
+        content: Sequence[str],
+        kinds: Sequence[str] | None,
+    ) -> _Case | None:
+        """Rank the entries and measure the question against the best: everything the judge weighs."""
+        # what the question is about that no entry is: a name none mentions, a word of everyday office life
+        name_words = frozenset(
+            stem(w) for name in self.unknown_names(query) for w in words(fold(name)) if w not in _NAME_JOINERS
         )
+        outside = self._outside.intersection(stems)
+        acts = self._unknown_acts(tokens)
+        unknown = name_words | outside | acts
         hits = self._rank_tokens(tokens, kinds)
         weighed = list(self._weighed(tokens, frozenset(), frozenset()))  # once, for every entry compared
         asked = self.asked_kind(tokens)
@@ -588,38 +636,78 @@ class Searcher:
         # "the Health and Care Act 2022", "section 11 of the Children Act 2004": exact; only entries that say so
         for exact in _exact_references(tokens):
             hits = [h for h in hits if exact in self._by_id[h.entry.id].said]
+        if not hits:
+            return None
+        top = hits[0].entry
         # "can you give me the full list of principles?" however much else the message says
         asks_for_a_list = (
-            bool(hits)
-            and hits[0].entry.kind == "collection"
+            top.kind == "collection"
             and bool(_EXPLICIT_LIST.intersection(tokens))
             and bool(_PLURAL_KINDS.union({"nos"}).intersection(tokens))
         )
         # "can someone explain in plain english what 'commissioning' actually means?" however it is worded
         asks_what_a_term_means = (
-            bool(hits)
-            and hits[0].entry.kind == "glossary"
+            top.kind == "glossary"
             and bool(DEFINITION_WORDS.intersection(tokens))
-            and bool(self._by_id[hits[0].entry.id].title.intersection(stems))
+            and bool(self._by_id[top.id].title.intersection(stems))
         )
-        if (
-            not hits
-            or hits[0].score < MIN_SCORE
-            or not (
-                asks_for_a_list
-                or asks_what_a_term_means
-                or (
-                    self._enough_recognised(tokens, unknown)
-                    and self._explained(weighed, hits[0].entry) >= MIN_EXPLAINED
-                )
-            )
-        ):
-            return Answer(declined=True, score=hits[0].score if hits else 0.0, terms=tuple(content))
-        # declined or not on the best score; then, of near ties, the entry about most of the question first
-        hits = self._most_about(weighed, hits)
-        best = hits[0]
-        close = tuple(h.entry for h in hits[1 : 1 + MAX_ALTERNATIVES] if h.score >= CLOSE_CALL * best.score)
-        return Answer(best=best.entry, alternatives=close, score=best.score, terms=tuple(content))
+        with_names = list(self._weighed(tokens, frozenset(), unknown))
+        known = [w for _, w, is_known in with_names if is_known]
+        unknowns = [w for _, w, is_known in with_names if not is_known]
+        signals = Signals(
+            score=hits[0].score,
+            runner_up=hits[1].score / hits[0].score if len(hits) > 1 and hits[0].score else 0.0,
+            coverage=self.coverage(tokens, names=unknown),
+            coverage_in_scope=self.coverage(tokens, leave_out=self._scope - unknown, names=unknown),
+            in_scope=self.in_scope(tokens),
+            explained=self._explained(weighed, top),
+            known_weight=sum(known),
+            unknown_weight=sum(unknowns),
+            heaviest_unknown=max(unknowns, default=0.0),
+            heaviest_known=max(known, default=0.0),
+            weighty_unknowns=sum(1 for w in unknowns if w > WEIGHTY),
+            content_words=len(set(content)),
+            outside_words=len(outside),
+            unknown_name_words=len(name_words),
+            unknown_act=bool(acts),
+            asks_for_one_of_a_kind=asked is not None
+            or _asked_about(tokens, _SINGULAR_KINDS, _ONE_OF) is not None,
+            asks_for_a_list=asks_for_a_list,
+            asks_what_a_term_means=asks_what_a_term_means,
+            background=top.background,
+            collection=top.kind == "collection",
+            glossary=top.kind == "glossary",
+            enough_recognised=self._enough_recognised(tokens, unknown),
+            rules_answer=False,
+        )
+        signals = replace(signals, rules_answer=RULES.answers(signals))
+        return _Case(hits, weighed, signals)
+
+
+@dataclass(frozen=True)
+class _Case:
+    hits: list[Hit]
+    weighed: list[tuple[str, float, bool]]
+    signals: Signals
+
+
+class _Rules:
+    """The hand-set rules: a score above coincidence, and enough of the question recognised and explained by
+    the best entry (or an explicit request for a list or a definition). The baseline the model is measured
+    against, and the judge of searches within one kind."""
+
+    def near_miss(self, signals: Signals) -> bool:
+        return False
+
+    def answers(self, signals: Signals) -> bool:
+        return signals.score >= MIN_SCORE and (
+            signals.asks_for_a_list
+            or signals.asks_what_a_term_means
+            or (signals.enough_recognised and signals.explained >= MIN_EXPLAINED)
+        )
+
+
+RULES: Judge = _Rules()
 
 
 _NUMBER_STEMS = frozenset(stem(w) for w in number_words())
@@ -640,10 +728,18 @@ def _content_stems(tokens: Iterable[str]) -> list[str]:
     return [stem(t) for t in tokens if _is_content(t)]
 
 
-def _asked_about(tokens: Sequence[str], kinds: frozenset[str]) -> str | None:
-    """The word of `kinds` right after "which" or "what" ("which principle", "what services"), if any."""
-    for before, word in itertools.pairwise(tokens):
-        if before in _WHICH_WORDS and word in kinds:
+def _asked_about(
+    tokens: Sequence[str], kinds: frozenset[str], asking: frozenset[str] = _WHICH_WORDS
+) -> str | None:
+    """The word of `kinds` right after one of `asking`, "which" or "what" unless told ("which principle",
+    "what services"), if any; a word such as "nos" or "commissioning" may come between."""
+    for i, word in enumerate(tokens):
+        if word not in kinds:
+            continue
+        before = i - 1
+        while before > 0 and tokens[before] in _KIND_QUALIFIERS:
+            before -= 1
+        if before >= 0 and tokens[before] in asking:
             return word
     return None
 

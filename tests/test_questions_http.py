@@ -7,7 +7,7 @@ import asyncio
 
 from bot.fakeslack import BOT_USER_ID
 from bot.payloads import message_event
-from tests.slack import CHANNEL, SERVICES_WITH_STANDARDS, TEAM, USER, RunningApp, button, new_ts
+from tests.slack import CHANNEL, SERVICES_WITH_STANDARDS, TEAM, USER, RunningApp, button, eventually, new_ts
 
 
 def mention(text: str, *, ts: str, thread_ts: str | None = None) -> dict[str, object]:
@@ -93,6 +93,33 @@ async def test_a_declined_mention_quotes_the_question_as_the_person_wrote_it(app
     [posted] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
     assert "“what's the weather in Leicester?” is outside what it covers" in posted.text
     assert "<!channel>" not in posted.text and "U0GUIDEBOT" not in posted.text and "evil" not in posted.text
+
+
+async def test_a_near_miss_is_declined_and_offers_the_nearest_entry_behind_a_button(app: RunningApp) -> None:
+    # the framework has a principle on reviewing services, but says nothing of what changed in a review
+    question = "in the last principles review what changed"
+    await app.event(mention(question, ts=new_ts()))
+    [posted] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert f"“{question}” is outside what it covers" in posted.text
+    assert (
+        "The nearest the framework comes is *Principle 8: Evaluate services and their impact*" in posted.text
+    )
+    assert "Continuously evaluate" not in posted.text  # offered, not quoted as if it were the answer
+    show = button(posted.payload, "Show it")
+    message = {
+        "type": "message",
+        "ts": "1700000000.000200",
+        "text": posted.text,
+        "blocks": posted.payload["blocks"],
+    }
+    _, key = await app.click(
+        show, block_id="nearest", is_ephemeral=False, message_ts="1700000000.000200", message=message
+    )
+    [shown] = await app.fake.wait_for(lambda c: c.method == key)
+    assert shown.payload["response_type"] == "ephemeral"
+    assert "Continuously evaluate current and developing services" in shown.text and "Helpful" in shown.text
+    recorded = await eventually(app.deps.store.unanswered_questions, bool)
+    assert [q.text for q in recorded] == [question]
 
 
 async def test_empty_mention_gets_the_help_card(app: RunningApp) -> None:

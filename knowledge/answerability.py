@@ -1,0 +1,250 @@
+"""Whether the best entry found for a question answers it: a small learned model over what the search measured.
+
+The search ranks entries; this decides whether the best of them is an answer or a coincidence of words. Hand-set
+thresholds (share of the question recognised, share the best entry explains, ...) each see one signal; the model
+weighs them all together. It is gradient-boosted trees trained by `bench/train_answerability.py` on the labelled
+question sets in `bench/` (scikit-learn), and stored as plain JSON (`answerability.json`), which this module
+evaluates in a few lines of pure Python: no ML library is loaded at run time, and no pickle is ever read.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+MODEL_PATH = Path(__file__).resolve().parent / "answerability.json"
+MODEL_FORMAT = 1
+# A declined question the model gave at least this chance of being answered gets its best entry offered as
+# "the nearest the framework comes". Leaving each question set out in turn, this offered the right entry for
+# 12 of the 21 answerable questions declined with the right entry found, and offered something for 32 of 364
+# questions that should be declined.
+OFFER_FLOOR = 0.15
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the search measured of a question and its best entry, before deciding whether to answer."""
+
+    score: float  # the best entry's ranking score
+    runner_up: float  # the second entry's score as a share of the best's
+    coverage: float  # share of the question's weight the base recognises
+    coverage_in_scope: float  # the same, leaving out the words that name the framework
+    in_scope: bool  # the question names the framework ("principle", "NOS", ...)
+    explained: float  # share of the recognised words the best entry itself is about
+    known_weight: float
+    unknown_weight: float
+    heaviest_unknown: float  # the weightiest word the base does not know
+    heaviest_known: float
+    weighty_unknowns: int  # unknown words weighing more than WEIGHTY
+    content_words: int
+    outside_words: int  # words of everyday office life (synonyms.yaml's `outside`)
+    unknown_name_words: int  # words of names no entry mentions ("Better Care Fund")
+    unknown_act: bool  # an Act the content does not name
+    asks_for_one_of_a_kind: (
+        bool  # "which principle ...", "is there a principle about ...": one of a kind it names
+    )
+    asks_for_a_list: bool
+    asks_what_a_term_means: bool
+    background: bool  # the best entry is background, not the framework pages
+    collection: bool  # ... a whole list
+    glossary: bool  # ... a definition
+    enough_recognised: bool  # the hand rule on coverage (with its in-scope allowance)
+    rules_answer: bool  # what the hand rules alone decide: the model learns where they are wrong
+
+    def vector(self) -> tuple[float, ...]:
+        """The model's inputs, in FEATURES order."""
+        return (
+            math.log(self.score + 1e-3),
+            self.runner_up,
+            self.coverage,
+            self.coverage_in_scope,
+            float(self.in_scope),
+            self.explained,
+            math.log1p(self.known_weight),
+            math.log1p(self.unknown_weight),
+            self.heaviest_unknown,
+            self.heaviest_known,
+            float(self.weighty_unknowns),
+            math.log(max(1, self.content_words)),
+            float(self.outside_words),
+            float(self.unknown_name_words),
+            float(self.unknown_act),
+            float(self.asks_for_one_of_a_kind),
+            float(self.asks_for_a_list),
+            float(self.asks_what_a_term_means),
+            float(self.background),
+            float(self.collection),
+            float(self.glossary),
+            float(self.enough_recognised),
+            float(self.rules_answer),
+        )
+
+
+# Signals.vector() gives one input per field, in field order
+FEATURES: tuple[str, ...] = tuple(f.name for f in fields(Signals))
+WEIGHTY = 2.0
+
+
+class Judge(Protocol):
+    def answers(self, signals: Signals) -> bool:
+        """Whether the best entry found answers the question."""
+        ...
+
+    def near_miss(self, signals: Signals) -> bool:
+        """Whether a question this judge declines came close enough that its best entry is worth offering,
+        labelled as the nearest the framework comes rather than as an answer."""
+        ...
+
+
+class _Tree(BaseModel):
+    """One regression tree as parallel arrays: node i splits on feature[i] <= threshold[i] (left) or not
+    (right); a leaf has left == right == -1 and contributes value[i]."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    feature: list[int]
+    threshold: list[float]
+    left: list[int]
+    right: list[int]
+    value: list[float]
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> _Tree:
+        n = len(self.value)
+        if not n or any(len(a) != n for a in (self.feature, self.threshold, self.left, self.right)):
+            raise ValueError("feature, threshold, left, right and value must be arrays of one length")
+        for node in range(n):
+            left, right = self.left[node], self.right[node]
+            if (left == -1) != (right == -1):
+                raise ValueError(f"node {node} has one child; a node has two or none")
+            if left != -1 and not (node < left < n and node < right < n):
+                raise ValueError(f"node {node} points outside the tree or backwards")
+        return self
+
+
+class _ModelFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format: int
+    features: list[str]
+    threshold: float = Field(gt=0.0, lt=1.0)
+    init: float
+    learning_rate: float = Field(gt=0.0)
+    trees: list[_Tree] = Field(min_length=1)
+    trained_on: dict[str, object] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _matches_this_code(self) -> _ModelFile:
+        if self.format != MODEL_FORMAT:
+            raise ValueError(f"format is {self.format}; this code reads format {MODEL_FORMAT}")
+        if tuple(self.features) != FEATURES:
+            raise ValueError(
+                "features do not match knowledge.answerability.Signals; retrain with bench/train_answerability.py"
+            )
+        width = len(self.features)
+        for index, tree in enumerate(self.trees):
+            if any(f >= width or (f < 0 and tree.left[n] != -1) for n, f in enumerate(tree.feature)):
+                raise ValueError(f"tree {index} splits on a feature that does not exist")
+        return self
+
+
+class ModelError(Exception):
+    """The model file is missing or malformed; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class BoostedTrees:
+    """Gradient-boosted trees for binary log loss: P(answer) = sigmoid(init + rate * sum of the trees' leaves)."""
+
+    trees: tuple[_Tree, ...]
+    init: float
+    learning_rate: float
+    threshold: float
+    trained_on: dict[str, object]
+
+    @classmethod
+    def from_dict(cls, data: object) -> BoostedTrees:
+        try:
+            model = _ModelFile.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(file)"
+            raise ModelError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
+        return cls(tuple(model.trees), model.init, model.learning_rate, model.threshold, model.trained_on)
+
+    def probability(self, signals: Signals) -> float:
+        return self.probability_of(signals.vector())
+
+    def probability_of(self, x: Sequence[float]) -> float:
+        """P(answer) for the model's inputs `x` (Signals.vector())."""
+        x = array("f", x)  # scikit-learn's trees compare inputs as 32-bit floats; so, exactly, do these
+        raw = self.init
+        for tree in self.trees:
+            node = 0
+            left, right, feature, threshold = tree.left, tree.right, tree.feature, tree.threshold
+            while left[node] != -1:
+                node = left[node] if x[feature[node]] <= threshold[node] else right[node]
+            raw += self.learning_rate * tree.value[node]
+        return 1.0 / (1.0 + math.exp(-raw))
+
+    def answers(self, signals: Signals) -> bool:
+        return self.probability(signals) >= self.threshold
+
+    def near_miss(self, signals: Signals) -> bool:
+        return OFFER_FLOOR <= self.probability(signals) < self.threshold
+
+
+def load_model(path: Path = MODEL_PATH) -> BoostedTrees:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: not found; run bench/train_answerability.py to make it") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path}: cannot be read ({exc})") from None
+    try:
+        return BoostedTrees.from_dict(data)
+    except ModelError as exc:
+        raise ModelError(f"{path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class FreeQuestions:
+    """The judge of a question in plain words. One that asks by name for one of a kind ("which principle is
+    about...", "is there a principle on...") is in scope by its own words: it is answered when the hand rules
+    would answer it, as only which entry is in doubt. `model` judges the rest."""
+
+    model: Judge
+
+    def answers(self, signals: Signals) -> bool:
+        return (signals.asks_for_one_of_a_kind and signals.rules_answer) or self.model.answers(signals)
+
+    def near_miss(self, signals: Signals) -> bool:
+        return self.model.near_miss(signals)
+
+
+@cache
+def shipped_judge() -> FreeQuestions:
+    """The judge of free questions with the model shipped beside this module, read once per process."""
+    return FreeQuestions(shipped_model())
+
+
+@cache
+def shipped_model() -> BoostedTrees:
+    """The model shipped beside this module, read once per process."""
+    return load_model()
+
+
+def describe_model() -> str:
+    """One line on the shipped model, for `python -m bot check`."""
+    model = shipped_model()
+    trained = model.trained_on
+    sets = trained.get("sets")
+    learned = f"{trained.get('answer', '?')} questions to answer and {trained.get('decline', '?')} to decline"
+    where = f" from {len(sets)} question sets" if isinstance(sets, list) else ""
+    return f"{len(model.trees)} trees, threshold {model.threshold}, trained on {learned}{where}"
