@@ -119,7 +119,9 @@ def main() -> int:
 
     app_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before scikit-learn or BM25
     if args.questions:
-        sets = {p.stem: load(p.stem, p) for p in args.questions}
+        # a known set's file keeps its name, so that a set the model was trained on is shown as such
+        names = {(ROOT / path).resolve(): name for name, path in SETS.items()}
+        sets = {(n := names.get(p.resolve(), p.stem)): load(n, p) for p in args.questions}
     else:
         sets = {name: load(name) for name in SETS}
     by_set = {name: rows(kb, load(name)) for name in TRAINING}  # what leave-one-set-out trains on

@@ -32,7 +32,7 @@ from bot.db import checklist_answers, checklist_runs, make_engine, metadata  # n
 from bot.fakeslack import Call, FakeSlack  # noqa: E402
 from bot.settings import normalise_database_url  # noqa: E402
 from bot.web import EVENTS_PATH  # noqa: E402
-from tests.processes import serve_app  # noqa: E402
+from tests.processes import serve_app, stop_processes  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TEAM = "T0BENCH"
@@ -162,8 +162,7 @@ async def measure(name: str, database_url: str, runs: int) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
     await asyncio.sleep(1.0)  # let the app finish what it does after its last acks
     rss_mb = _rss_mb(process.pid)
-    process.terminate()
-    await process.wait()
+    await stop_processes(process)
     failures = [r for r in results if isinstance(r, BaseException)]
 
     engine = make_engine(database_url)

@@ -40,6 +40,7 @@ from tests.processes import (  # noqa: E402
     serve_app,
     start_process,
     start_worker_process,
+    stop_processes,
 )
 
 SECRET = "load-signing-secret"
@@ -184,9 +185,7 @@ async def main() -> int:
             rss = _rss_mb(app.pid)
             worker_rss = [_rss_mb(w.pid) for w in workers]
         finally:
-            for process in (app, floor, *workers):
-                process.terminate()
-                await process.wait()
+            await stop_processes(app, floor, *workers)
     await fake.stop()
 
     print(f"{args.clients} concurrent clients, {args.seconds:.0f} s a measurement after 1 s of warm-up")

@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.question_sets import TRAINING, QuestionSet, load  # noqa: E402
-from handlers.answers import searchable  # noqa: E402
 from knowledge.answerability import (  # noqa: E402
     FEATURES,
     MODEL_FORMAT,
@@ -35,6 +34,7 @@ from knowledge.answerability import (  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.loader import load_knowledge  # noqa: E402
 from knowledge.search import RULES  # noqa: E402
+from knowledge.text import searchable  # noqa: E402
 
 TREES = 200
 DEPTH = 3
@@ -130,6 +130,19 @@ def export(model: object, y: list[int], trained_on: dict[str, object]) -> dict[s
     }
 
 
+def probes(model: BoostedTrees, judged: list[Row], count: int = 24) -> list[dict[str, object]]:
+    """Questions spread over the training sets, with the probability the model gives each: shipped with it, so
+    that a later change to the content or the search that moves its inputs is noticed (`python -m bot check`,
+    the tests)."""
+    measured = [r for r in judged if r.signals is not None]
+    step = max(1, len(measured) // count)
+    return [
+        {"question": r.question, "probability": model.probability(r.signals)}
+        for r in measured[::step][:count]
+        if r.signals is not None
+    ]
+
+
 def figures(kb: KnowledgeBase, judged: list[Row], decide: object) -> tuple[float, float]:
     """(top-1 on the answerable questions, share of the others declined) when `decide(signals)` says whether
     to answer."""
@@ -194,6 +207,7 @@ def main() -> int:
         "subsample": SUBSAMPLE,
     }
     data = fit(x, y, trained_on)
+    data["probes"] = probes(BoostedTrees.from_dict(data), [r for j in by_set.values() for r in j])
     if not args.check:
         args.out.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
         print(f"wrote {args.out} ({len(y)} questions: {sum(y)} to answer, {len(y) - sum(y)} to decline)")

@@ -99,7 +99,7 @@ def _event_loop_runner() -> Any:
 
 def _check(settings: Settings) -> int:
     from bot.manifest import check_manifest
-    from knowledge.answerability import describe_model
+    from knowledge.answerability import changed_probes, describe_model, shipped_model
     from knowledge.loader import load_knowledge
 
     problems: list[str] = []
@@ -107,6 +107,8 @@ def _check(settings: Settings) -> int:
         kb = load_knowledge(settings.knowledge_dir)
         print(f"knowledge: {len(kb.entries)} entries and {len(kb.checklists)} checklists, all valid")
         print(f"answerability model: {describe_model()}")
+        for line in changed_probes(shipped_model(), kb.signals_of):
+            print(f"warning: the answerability model needs retraining (bench/train_answerability.py): {line}")
     except KnowledgeError as exc:
         problems.extend(exc.problems)
     manifest = check_manifest()

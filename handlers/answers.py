@@ -10,11 +10,10 @@ from handlers.catalog import commands
 from knowledge.base import KnowledgeBase
 from knowledge.model import MEMBER_NOUNS
 from knowledge.search import Answer
-from knowledge.text import as_read, fold, strip_chat_markup
+from knowledge.text import as_read, fold, searchable, strip_chat_markup
 
 logger = logging.getLogger(__name__)
 
-HELP_WORDS = frozenset({"", "help", "?", "commands", "usage", "what can you do", "menu", "options"})
 GREETINGS = frozenset(
     {"hi", "hello", "hey", "hiya", "morning", "good morning", "afternoon", "good afternoon", "yo"}
 )
@@ -23,7 +22,6 @@ THANKS = frozenset(
 )
 GREETING_REPLY = "Hello! Ask me about the commissioning principles, the NOS or the national minimum standards, or type `/commissioning help` to see everything I can do."
 THANKS_REPLY = "You're welcome."
-MAX_QUESTION = 4000  # longer text is cut before matching: no question needs more
 
 OUT_OF_SCOPE = "I can only answer from the East Midlands commissioning framework, and “{question}” is outside what it covers."
 WHAT_I_KNOW = (
@@ -38,13 +36,6 @@ def find_answer(kb: KnowledgeBase, question: str) -> Answer:
     """The answer to `question`; greetings and "help" count as an empty question (the help card)."""
     text = searchable(question)
     return Answer(empty=True) if text is None else kb.searcher.answer(text)
-
-
-def searchable(question: str) -> str | None:
-    """The words of a message the search reads (cut to MAX_QUESTION, chat markup gone), or None for a request
-    for help or a greeting."""
-    text = strip_chat_markup(question[:MAX_QUESTION])
-    return None if fold(" ".join(text.split())).strip(" ?!.") in HELP_WORDS else text
 
 
 def small_talk(question: str) -> str | None:

@@ -11,9 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.jobs import Question
 from bot.router import Router
 from handlers import context as ctx
-from handlers.answers import MAX_QUESTION, count, find_answer, render_answer, should_record
+from handlers.answers import count, find_answer, render_answer, should_record
 from handlers.checklist import handle_thread_reply
-from knowledge.text import as_read
+from knowledge.text import MAX_QUESTION, as_read
 
 logger = logging.getLogger(__name__)
 

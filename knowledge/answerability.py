@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
@@ -48,9 +48,8 @@ class Signals:
     outside_words: int  # words of everyday office life (synonyms.yaml's `outside`)
     unknown_name_words: int  # words of names no entry mentions ("Better Care Fund")
     unknown_act: bool  # an Act the content does not name
-    asks_for_one_of_a_kind: (
-        bool  # "which principle ...", "is there a principle about ...": one of a kind it names
-    )
+    # "which principle ...", "is there a principle about ...": one of a kind it names
+    asks_for_one_of_a_kind: bool
     asks_for_a_list: bool
     asks_what_a_term_means: bool
     background: bool  # the best entry is background, not the framework pages
@@ -108,7 +107,7 @@ class _Tree(BaseModel):
     """One regression tree as parallel arrays: node i splits on feature[i] <= threshold[i] (left) or not
     (right); a leaf has left == right == -1 and contributes value[i]."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     feature: list[int]
     threshold: list[float]
     left: list[int]
@@ -129,14 +128,24 @@ class _Tree(BaseModel):
         return self
 
 
+class Probe(BaseModel):
+    """A training question and the probability the model gave it then: if the search, the content or the
+    model's inputs have changed since, today's probability differs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    question: str
+    probability: float = Field(ge=0.0, le=1.0)
+
+
 class _ModelFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     format: int
     features: list[str]
     threshold: float = Field(gt=0.0, lt=1.0)
     init: float
     learning_rate: float = Field(gt=0.0)
     trees: list[_Tree] = Field(min_length=1)
+    probes: list[Probe] = Field(default_factory=list)
     trained_on: dict[str, object] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -167,6 +176,7 @@ class BoostedTrees:
     learning_rate: float
     threshold: float
     trained_on: dict[str, object]
+    probes: tuple[Probe, ...] = ()
 
     @classmethod
     def from_dict(cls, data: object) -> BoostedTrees:
@@ -176,7 +186,14 @@ class BoostedTrees:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"]) or "(file)"
             raise ModelError(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
-        return cls(tuple(model.trees), model.init, model.learning_rate, model.threshold, model.trained_on)
+        return cls(
+            tuple(model.trees),
+            model.init,
+            model.learning_rate,
+            model.threshold,
+            model.trained_on,
+            tuple(model.probes),
+        )
 
     def probability(self, signals: Signals) -> float:
         return self.probability_of(signals.vector())
@@ -191,7 +208,10 @@ class BoostedTrees:
             while left[node] != -1:
                 node = left[node] if x[feature[node]] <= threshold[node] else right[node]
             raw += self.learning_rate * tree.value[node]
-        return 1.0 / (1.0 + math.exp(-raw))
+        if raw >= 0:  # the logistic function, without overflow either way
+            return 1.0 / (1.0 + math.exp(-raw))
+        odds = math.exp(raw)
+        return odds / (1.0 + odds)
 
     def answers(self, signals: Signals) -> bool:
         return self.probability(signals) >= self.threshold
@@ -216,13 +236,15 @@ def load_model(path: Path = MODEL_PATH) -> BoostedTrees:
 @dataclass(frozen=True)
 class FreeQuestions:
     """The judge of a question in plain words. One that asks by name for one of a kind ("which principle is
-    about...", "is there a principle on...") is in scope by its own words: it is answered when the hand rules
-    would answer it, as only which entry is in doubt. `model` judges the rest."""
+    about...", "is there a principle on...") or for a whole list ("list the functions") is in scope by its own
+    words: it is answered when the hand rules would answer it, as only which entry is in doubt. `model` judges
+    the rest."""
 
     model: Judge
 
     def answers(self, signals: Signals) -> bool:
-        return (signals.asks_for_one_of_a_kind and signals.rules_answer) or self.model.answers(signals)
+        asks_by_name = signals.asks_for_one_of_a_kind or signals.asks_for_a_list
+        return (asks_by_name and signals.rules_answer) or self.model.answers(signals)
 
     def near_miss(self, signals: Signals) -> bool:
         return self.model.near_miss(signals)
@@ -232,6 +254,19 @@ class FreeQuestions:
 def shipped_judge() -> FreeQuestions:
     """The judge of free questions with the model shipped beside this module, read once per process."""
     return FreeQuestions(shipped_model())
+
+
+def changed_probes(model: BoostedTrees, measure: Callable[[str], Signals | None]) -> list[str]:
+    """The probes whose probability today (`measure` gives a question's signals) is not what it was when the
+    model was trained: the content, the search or the model's inputs have changed, and it needs retraining."""
+    changed = []
+    for probe in model.probes:
+        signals = measure(probe.question)
+        now = model.probability(signals) if signals is not None else None
+        if now is None or abs(now - probe.probability) > 1e-9:
+            shown = "not judged" if now is None else f"{now:.3f}"
+            changed.append(f"{probe.question!r}: {probe.probability:.3f} when trained, {shown} now")
+    return changed
 
 
 @cache

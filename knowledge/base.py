@@ -6,10 +6,10 @@ import random
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 
-from knowledge.answerability import Judge
+from knowledge.answerability import Judge, Signals
 from knowledge.model import Checklist, Entry
 from knowledge.search import Searcher, Vocabulary
-from knowledge.text import fold
+from knowledge.text import fold, searchable
 
 
 class KnowledgeBase:
@@ -30,6 +30,13 @@ class KnowledgeBase:
         }
         self.vocabulary = vocabulary or Vocabulary()
         self.searcher = Searcher(self.entries, self.vocabulary, judge)
+
+    def signals_of(self, question: str) -> Signals | None:
+        """What the judge of free questions sees of `question`, as a message reaches the app; None when it is
+        not judged (an exact reference, a request for help, no content words)."""
+        text = searchable(question)
+        measured = self.searcher.signals(text) if text is not None else None
+        return measured[0] if measured is not None else None
 
     def get(self, entry_id: str) -> Entry | None:
         return self.by_id.get(entry_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -9,12 +10,21 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from knowledge.answerability import ModelError, shipped_judge
+from knowledge.answerability import (
+    BoostedTrees,
+    FreeQuestions,
+    ModelError,
+    changed_probes,
+    load_model,
+    shipped_judge,
+    shipped_model,
+)
 from knowledge.base import KnowledgeBase
 from knowledge.model import Checklist, Entry, KnowledgeFile
 from knowledge.search import Vocabulary
 
 DEFAULT_DIR = Path(__file__).resolve().parent
+logger = logging.getLogger(__name__)
 
 
 class KnowledgeError(Exception):
@@ -30,8 +40,9 @@ def knowledge_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env["KNOWLEDGE_DIR"]) if env.get("KNOWLEDGE_DIR") else DEFAULT_DIR
 
 
-def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
-    """Read every *.yaml file in `directory`, validate it all, and build the searchable base.
+def load_knowledge(directory: Path | str | None = None, *, model: Path | None = None) -> KnowledgeBase:
+    """Read every *.yaml file in `directory`, validate it all, and build the searchable base, with the
+    answerability model shipped beside this module (or the one at `model`).
 
     Raises:
         KnowledgeError: listing every problem found, not just the first.
@@ -50,15 +61,23 @@ def load_knowledge(directory: Path | str | None = None) -> KnowledgeBase:
     for path in files:
         _load_file(path, entries, checklists, vocabulary, problems)
     problems.extend(_cross_check(entries, checklists))
-    try:
-        judge = (
-            shipped_judge()
-        )  # read and checked now, so a broken model stops the app at start, not a question
+    trees: BoostedTrees | None = None
+    try:  # read and checked now, so that a broken model stops the app at start, not at a question
+        trees = load_model(model) if model is not None else shipped_model()
     except ModelError as exc:
         problems.append(f"answerability model: {exc}")
-    if problems:
+    if problems or trees is None:
         raise KnowledgeError(problems)
-    return KnowledgeBase(entries, checklists, vocabulary, judge)
+    kb = KnowledgeBase(entries, checklists, vocabulary, FreeQuestions(trees) if model else shipped_judge())
+    changed = changed_probes(trees, kb.signals_of)
+    if changed:
+        logger.warning(
+            "the answerability model was trained on other content or search code (%d of %d probes differ): "
+            "answers may be less accurate until it is retrained (python bench/train_answerability.py)",
+            len(changed),
+            len(trees.probes),
+        )
+    return kb
 
 
 def _load_file(

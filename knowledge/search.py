@@ -109,7 +109,7 @@ _ORDINAL = re.compile(
 _P_NUMBER = re.compile(r"^p(\d{1,2})$")
 _SINGULAR_KINDS = frozenset({"principle", "function"})
 _WHICH_WORDS = frozenset({"which", "what", "whats"})  # tokens have lost their apostrophes
-_ONE_OF = frozenset({"a", "any"})  # "is there a principle about...", "any nos function on..."
+_ASKING_FOR_ONE = _WHICH_WORDS | {"a", "any"}  # "which principle", "is there a principle", "any nos function"
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _WHAT_ARE_THE = re.compile(r"(?:^| )(?:what|which) are the ")
 _LAST = frozenset({"last", "final"})
@@ -181,9 +181,8 @@ class Answer:
     empty: bool = False
     score: float = 0.0
     terms: tuple[str, ...] = field(default=())
-    nearest: Entry | None = (
-        None  # declined, but this entry came close: offered as the nearest, not as an answer
-    )
+    # declined, but this entry came close: offered as the nearest the framework comes, not as an answer
+    nearest: Entry | None = None
 
     @property
     def answered(self) -> bool:
@@ -370,7 +369,7 @@ class Searcher:
 
     def asked_kind(self, tokens: Sequence[str]) -> str | None:
         """ "which principle ...", "what nos function ...": the question asks for one entry of that kind."""
-        word = _asked_about(tokens, _SINGULAR_KINDS)
+        word = _one_asked_for(tokens)
         return _REFERENCE_KINDS[word] if word else None
 
     def _ref(self, kind: str, number: int) -> Reference:
@@ -597,7 +596,9 @@ class Searcher:
         return Answer(best=best.entry, alternatives=close, score=best.score, terms=tuple(content))
 
     def _judge_for(self, kinds: Sequence[str] | None) -> Judge:
-        return (self._chosen_judge or shipped_judge()) if kinds is None else RULES
+        if kinds is not None:
+            return RULES
+        return self._chosen_judge if self._chosen_judge is not None else shipped_judge()
 
     def signals(self, query: str) -> tuple[Signals, Entry] | None:
         """What the judge of a free question sees, and the entry that would be shown if it answers; None for
@@ -670,8 +671,7 @@ class Searcher:
             outside_words=len(outside),
             unknown_name_words=len(name_words),
             unknown_act=bool(acts),
-            asks_for_one_of_a_kind=asked is not None
-            or _asked_about(tokens, _SINGULAR_KINDS, _ONE_OF) is not None,
+            asks_for_one_of_a_kind=_one_asked_for(tokens, _ASKING_FOR_ONE) is not None,
             asks_for_a_list=asks_for_a_list,
             asks_what_a_term_means=asks_what_a_term_means,
             background=top.background,
@@ -728,13 +728,20 @@ def _content_stems(tokens: Iterable[str]) -> list[str]:
     return [stem(t) for t in tokens if _is_content(t)]
 
 
-def _asked_about(
-    tokens: Sequence[str], kinds: frozenset[str], asking: frozenset[str] = _WHICH_WORDS
-) -> str | None:
-    """The word of `kinds` right after one of `asking`, "which" or "what" unless told ("which principle",
-    "what services"), if any; a word such as "nos" or "commissioning" may come between."""
+def _asked_about(tokens: Sequence[str], kinds: frozenset[str]) -> str | None:
+    """The word of `kinds` right after "which" or "what" ("which principle", "what services"), if any."""
+    for before, word in itertools.pairwise(tokens):
+        if before in _WHICH_WORDS and word in kinds:
+            return word
+    return None
+
+
+def _one_asked_for(tokens: Sequence[str], asking: frozenset[str] = _WHICH_WORDS) -> str | None:
+    """ "which principle...", "what NOS function...", and with `asking` _ASKING_FOR_ONE also "is there a
+    principle about...": the singular kind asked for by name, a word such as "nos" or "commissioning" allowed
+    between."""
     for i, word in enumerate(tokens):
-        if word not in kinds:
+        if word not in _SINGULAR_KINDS:
             continue
         before = i - 1
         while before > 0 and tokens[before] in _KIND_QUALIFIERS:

@@ -110,3 +110,14 @@ def english_frequency(word: str) -> float:
     """How common `word` is in English on the Zipf scale: about 7 for "the", 5 for "keep", 3 for
     "sourdough", 0 for a misspelling."""
     return float(zipf_frequency(word, "en", wordlist="small"))
+
+
+MAX_QUESTION = 4000  # longer text is cut before matching: no question needs more
+HELP_WORDS = frozenset({"", "help", "?", "commands", "usage", "what can you do", "menu", "options"})
+
+
+def searchable(question: str) -> str | None:
+    """The words of a message the search reads (cut to MAX_QUESTION, chat markup gone), or None for a request
+    for help (the help card, not a search)."""
+    text = strip_chat_markup(question[:MAX_QUESTION])
+    return None if fold(" ".join(text.split())).strip(" ?!.") in HELP_WORDS else text

@@ -44,6 +44,26 @@ async def start_process(
     raise AssertionError(f"{' '.join(args)} did not start: {err.decode()[-2000:]}")
 
 
+async def stop_processes(*processes: asyncio.subprocess.Process, within: float = 20.0) -> list[int]:
+    """SIGTERM each process and wait for it, at most `within` seconds in all: a stuck shutdown is killed and
+    fails the caller with its stderr, rather than hanging the test run. Returns the exit codes."""
+    for process in processes:
+        if process.returncode is None:
+            process.terminate()
+    try:
+        async with asyncio.timeout(within):
+            return [await process.wait() for process in processes]
+    except TimeoutError:
+        stuck = [p for p in processes if p.returncode is None]
+        for process in stuck:
+            process.kill()
+        errors = [(await p.communicate())[1] or b"" for p in stuck]
+        raise AssertionError(
+            f"{len(stuck)} process(es) did not stop within {within} s of SIGTERM: "
+            + " | ".join(e.decode(errors="replace")[-1500:] for e in errors)
+        ) from None
+
+
 def app_env(
     database_url: str, api_url: str, secret: str, token: str = "xoxb-test-token", **extra: str
 ) -> dict[str, str]:

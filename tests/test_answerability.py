@@ -4,6 +4,7 @@ what decides whether a free question is answered."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import subprocess
@@ -21,9 +22,12 @@ from knowledge.answerability import (
     FreeQuestions,
     ModelError,
     Signals,
+    changed_probes,
     load_model,
+    shipped_model,
 )
 from knowledge.base import KnowledgeBase
+from knowledge.loader import KnowledgeError, load_knowledge
 from knowledge.search import Searcher
 
 
@@ -66,6 +70,67 @@ def test_the_exported_model_gives_scikit_learns_own_probabilities() -> None:
     probes += [[float(tree.threshold[0])] * width]
     theirs = fitted.predict_proba(probes)[:, 1]
     assert max(abs(a - ours.probability_of(p)) for a, p in zip(theirs, probes, strict=True)) < 1e-12
+
+
+def test_the_shipped_model_was_trained_on_this_content_and_this_search(kb: KnowledgeBase) -> None:
+    # Its probes are training questions with the probability the model gave them: a change to the content,
+    # the search or the order of the model's inputs moves them. Retrain: python bench/train_answerability.py
+    model = shipped_model()
+    assert len(model.probes) >= 20
+    assert {p.probability >= 0.5 for p in model.probes} == {True, False}  # both sides of the threshold
+    assert changed_probes(model, kb.signals_of) == []
+
+
+def test_a_probe_that_moved_is_reported(kb: KnowledgeBase, tmp_path: Path) -> None:
+    data = _shipped()
+    probe = data["probes"][3]  # type: ignore[index]
+    probe["probability"] = min(1.0, probe["probability"] + 0.05) if probe["probability"] < 0.95 else 0.5
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    [changed] = changed_probes(load_model(path), kb.signals_of)
+    assert probe["question"] in changed and "when trained" in changed
+
+
+def test_a_broken_model_stops_the_app_at_start_saying_so(tmp_path: Path) -> None:
+    data = _shipped()
+    data["features"] = ["something", "else"]
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"answerability model: .*retrain"):
+        load_knowledge(model=path)
+
+
+@pytest.mark.parametrize(
+    ("chance", "answers", "offers"), [(0.7, True, False), (0.3, False, True), (0.1, False, False)]
+)
+def test_a_decline_offers_the_nearest_entry_only_when_it_came_close(
+    kb: KnowledgeBase, tmp_path: Path, chance: float, answers: bool, offers: bool
+) -> None:
+    data = _shipped()
+    for tree in data["trees"]:  # type: ignore[attr-defined]
+        tree["value"] = [0.0] * len(tree["value"])
+    data["init"] = math.log(chance / (1 - chance))  # every question gets this probability
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    model = load_model(path)
+    signals = kb.signals_of("how do we work with providers")
+    assert signals is not None
+    assert model.probability(signals) == pytest.approx(chance)
+    assert (model.answers(signals), model.near_miss(signals)) == (answers, offers)
+
+
+def test_extreme_and_missing_numbers_are_safe(tmp_path: Path, kb: KnowledgeBase) -> None:
+    data = _shipped()
+    data["init"] = -1e6  # no overflow: the probability is simply 0
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    signals = kb.signals_of("how do we work with providers")
+    assert signals is not None
+    assert load_model(path).probability(signals) == 0.0
+    data["threshold"] = float("nan")
+    path.write_text(json.dumps(data), encoding="utf-8")  # json writes NaN, which must not be accepted
+    with pytest.raises(ModelError, match="threshold"):
+        load_model(path)
 
 
 def _shipped() -> dict[str, object]:

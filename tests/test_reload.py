@@ -12,7 +12,7 @@ import pytest
 
 from bot.fakeslack import FakeSlack
 from knowledge.loader import DEFAULT_DIR
-from tests.processes import serve_app
+from tests.processes import serve_app, stop_processes
 from tests.slack import SECRET, USER, RunningApp, SlackClient, start_app
 
 NEW_ENTRY = """source: {framework: Our council's commissioning team, page: Local notes}
@@ -86,5 +86,4 @@ async def test_sighup_reloads_a_running_process(fake_slack: FakeSlack, content: 
                 await asyncio.sleep(0.1)
             assert "The panel meets on the first Tuesday of each month." in response.shown
         finally:
-            process.terminate()
-            assert await process.wait() == 0
+            assert await stop_processes(process) == [0]

@@ -330,3 +330,24 @@ _PIECES = st.sampled_from(
 def test_any_text_gets_an_answer_or_a_decline_never_an_error(kb: KnowledgeBase, question: str) -> None:
     answer = kb.searcher.answer(question)
     assert answer.answered != (answer.declined or answer.empty)
+
+
+def test_a_word_between_what_and_the_kind_does_not_make_a_question_ask_for_a_list(kb: KnowledgeBase) -> None:
+    # "what commissioning principles cover money" is about money, not a request for the standards list
+    answer = kb.searcher.answer("what commissioning principles cover money")
+    assert (answer.best or answer.nearest) is not None
+    assert (answer.best or answer.nearest).id == "principle-9"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("list the functions", "nos"),
+        ("which nos function is about contracts", "nos-function-3"),
+        ("which NOS function is about buying services", "nos-function-3"),
+    ],
+)
+def test_asking_by_name_for_a_list_or_one_of_a_kind_is_answered(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert best(kb, question) == expected

@@ -16,7 +16,7 @@ import pytest
 from bot.fakeslack import FakeSlack
 from tests.checklist_helpers import click_option, start, step_posts, wait_steps
 from tests.conftest import fresh_engine
-from tests.processes import serve_app
+from tests.processes import serve_app, stop_processes
 from tests.slack import CHANNEL, SECRET, SlackClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,9 +62,7 @@ async def test_two_processes_on_postgres_serve_one_run_alternately(
         assert len(told) == 1
     finally:
         await session.close()
-        for process in (first, second):
-            process.terminate()
-        codes = [await p.wait() for p in (first, second)]
+        codes = await stop_processes(first, second)
     assert codes == [0, 0]  # SIGTERM is a clean stop
     assert CHANNEL
 
@@ -108,5 +106,4 @@ async def test_the_socket_mode_process_answers_over_the_websocket(
         assert "Spend money wisely to secure effective and efficient services" in json.dumps(ack)
         assert [c.token for c in fake_slack.api_calls("apps.connections.open")] == ["xapp-1-test"]
     finally:
-        process.terminate()
-        assert await asyncio.wait_for(process.wait(), 20) == 0
+        assert await stop_processes(process) == [0]

@@ -15,7 +15,7 @@ from bot.fakeslack import BOT_USER_ID, FakeSlack
 from bot.jobs import Job, Question
 from bot.storage import Store
 from bot.worker import AnswerWorker
-from tests.processes import free_port, serve_app, start_worker_process
+from tests.processes import free_port, serve_app, start_worker_process, stop_processes
 from tests.slack import SECRET, RunningApp, SlackClient, eventually, new_ts, start_app
 from tests.test_questions_http import channel_message, dm, mention
 
@@ -185,9 +185,7 @@ async def test_a_web_process_with_no_worker_and_a_worker_process_answer_each_men
         assert "commissioning_guide_answer_seconds_count 20.0" in worker_metrics
     finally:
         await client.session.close()
-        for process in (web, worker):
-            process.terminate()
-        codes = [await p.wait() for p in (web, worker)]
+        codes = await stop_processes(web, worker)
         if codes != [0, 0]:
             assert worker.stderr is not None
             sys.stderr.write((await worker.stderr.read()).decode())
