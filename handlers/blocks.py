@@ -127,6 +127,10 @@ def _entry_body(kb: KnowledgeBase, entry: Entry) -> tuple[list[Block], list[str]
         lines.append(lead.text)
     blocks.extend(_sections(quote(entry.text)))
     lines.append(entry.text)
+    listed = kb.listed_after(entry)  # "... for the following social care services:" and then the services
+    if listed:
+        blocks.extend(_sections("\n".join(f"*{m.number}.* {escape(m.text)}" for m in listed)))
+        lines.extend(f"{m.number}. {m.text}" for m in listed)
     if entry.note:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"_{escape(entry.note)}_")]))
         lines.append(entry.note)

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 Tell = Callable[[str], Awaitable[None]]
 GONE = "This checklist's content has been removed, so the run can't continue."
 CHANGED = "This checklist's content has changed since the run started, so it can't continue. Start a new one with /checklist."
+ALREADY_EXPORTED = "These results are already exported in the thread, as `{name}`."
 UNRECOGNISED = "I didn't recognise “{text}” as an answer to step {number}. Reply with {options}, *skip*, *back*, *cancel*, or start with *note:* to add a note."
 BUTTON_KINDS = {
     cb.ANSWER_ACTION: ReplyKind.ANSWER,
@@ -366,19 +367,24 @@ async def handle_export(
         return
     message_ts = (body.get("container") or {}).get("message_ts", "")
     claim = f"export:{run.id}:{message_ts}:{body['user']['id']}"
-    if not await ctx.store(context).claim(claim):
-        return  # a double click exports once
+    if not await ctx.store(context).claim(claim):  # a double click, or a second press, exports once
+        await _respond_privately(respond, ALREADY_EXPORTED.format(name=_export_name(run)))
+        return
     try:
         await client.files_upload_v2(
             channel=run.channel_id,
             thread_ts=run.thread_ts,
             content=document,
-            filename=f"checklist-{run.checklist_id}-{run.id[:8]}.md",
+            filename=_export_name(run),
             title=f"Checklist results ({run.checklist_id})",
         )
     except SlackApiError as error:
         await ctx.store(context).release(claim)  # it did not happen: the next click may try again
         await _respond_privately(respond, explain(error))
+
+
+def _export_name(run: Run) -> str:
+    return f"checklist-{run.checklist_id}-{run.id[:8]}.md"
 
 
 async def export_markdown(kb: KnowledgeBase, store: ChecklistStore, run_ref: str) -> str | None:

@@ -221,7 +221,8 @@ def summary_message(summary: Summary, run_id: str) -> Message:
         for gap in summary.gaps[:20]:
             text = f"*{escape(gap.label)}*: {escape(gap.step.prompt)}"
             if gap.entry is not None:
-                text += f"\n{quote(gap.entry.text)}\n_{escape(gap.entry.label)}, {escape(gap.entry.source.framework)}_"
+                listed = "".join(f"\n{quote(f'{item.number}. {item.text}')}" for item in gap.listed)
+                text += f"\n{quote(gap.entry.text)}{listed}\n_{escape(gap.entry.label)}, {escape(gap.entry.source.framework)}_"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT))))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*No gaps recorded.*")))

@@ -54,6 +54,14 @@ class KnowledgeBase:
     def intro_of(self, entry: Entry) -> list[Entry]:
         return [self.by_id[i] for i in entry.intro if i in self.by_id]
 
+    def listed_after(self, entry: Entry) -> list[Entry]:
+        """The list an entry's words lead into ("... for the following social care services:"): the members of
+        the collection it introduces last, or nothing."""
+        for collection in self.entries:
+            if collection.kind == "collection" and collection.intro and collection.intro[-1] == entry.id:
+                return self.members_of(collection)
+        return []
+
     def members_of(self, entry: Entry) -> list[Entry]:
         return self.members(entry.lists) if entry.kind == "collection" and entry.lists else []
 

@@ -143,6 +143,7 @@ class Gap:
     step: ChecklistStep
     label: str
     entry: Entry | None
+    listed: tuple[Entry, ...] = ()  # the list the entry's words lead into, quoted after them
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,9 @@ def summarise(
             choice = chosen.label
             continue
         if chosen.gap:
-            gaps.append(Gap(step, chosen.label, kb.get(step.ref) if step.ref else None))
+            entry = kb.get(step.ref) if step.ref else None
+            listed = tuple(kb.listed_after(entry)) if entry is not None else ()
+            gaps.append(Gap(step, chosen.label, entry, listed))
         if not chosen.neutral:
             points += chosen.score
             scored += 1
@@ -224,6 +227,7 @@ def to_markdown(summary: Summary, *, title_suffix: str = "") -> str:
             lines.append(f"- **{gap.label}**: {gap.step.prompt}")
             if gap.entry is not None:
                 lines.append(f"  > {gap.entry.text}")
+                lines.extend(f"  > {item.number}. {item.text}" for item in gap.listed)
                 lines.append(f"  > ({gap.entry.source.framework}, {gap.entry.source.page})")
         lines.append("")
     else:

@@ -80,3 +80,10 @@ def test_summary_lists_gaps_with_their_source_text_and_scores(kb: KnowledgeBase)
         in document
     )
     assert "> Continuously evaluate current and developing services" in document
+    # the inspection gap quotes the standards' lead-in and the list it leads into, not a sentence ending in ":"
+    assert summary.gaps[0].entry is not None and summary.gaps[0].entry.text.endswith("services:")
+    assert [e.text for e in summary.gaps[0].listed][:2] == [
+        "Residential family centres",
+        "Fostering services",
+    ]
+    assert "  > 2. Fostering services\n" in document

@@ -215,7 +215,9 @@ async def test_runs_left_too_long_are_closed_with_a_note(app: RunningApp) -> Non
 async def test_the_results_can_be_exported_as_a_file_in_the_thread(app: RunningApp) -> None:
     parent, step = await start(app, "nos")
     summary = await answer_every_step(app, step, ["Yes", "No", "Partly", "Yes", "Not sure"])
-    await app.click(button(summary.payload, "Export"), block_id="summary_actions", is_ephemeral=False)
+    export = button(summary.payload, "Export")
+    pressed = {"block_id": "summary_actions", "is_ephemeral": False, "message_ts": "1700000000.000950"}
+    await app.click(export, **pressed)  # type: ignore[arg-type]
     [done] = await app.fake.wait_for(lambda c: c.method == "files.completeUploadExternal")
     assert done.payload.get("thread_ts") == parent.result["ts"]
     [content] = app.fake.files.values()
@@ -224,6 +226,11 @@ async def test_the_results_can_be_exported_as_a_file_in_the_thread(app: RunningA
     assert "| 2 | Function 1 (engage)" in document and "| No |" in document
     assert "## Gaps to work on" in document
     assert "Engage individuals, families, colleagues and communities" in document
+    # pressing Export again says where the file is, rather than nothing, and does not upload it twice
+    _, key = await app.click(export, **pressed)  # type: ignore[arg-type]
+    [told] = await app.fake.wait_for(lambda c: c.method == key)
+    assert "already exported in the thread" in told.text and ".md" in told.text
+    assert len(app.fake.files) == 1
 
 
 async def test_a_private_channel_the_app_is_not_in_gets_told_how_to_invite_it(app: RunningApp) -> None:

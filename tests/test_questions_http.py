@@ -65,6 +65,14 @@ async def test_direct_message_is_answered_in_the_conversation(app: RunningApp) -
         assert service in posted.text
 
 
+async def test_an_entry_that_leads_into_a_list_is_shown_with_the_list(app: RunningApp) -> None:
+    await app.event(dm("what does the department of health provide standards for", ts=new_ts()))
+    [posted] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert "for the following social care services:" in posted.text
+    for service in SERVICES_WITH_STANDARDS:
+        assert service in posted.text
+
+
 async def test_exact_references_win_even_with_typos(app: RunningApp) -> None:
     for question in ("pricniple 9", "the ninth principle", "NOS function 3"):
         await app.event(dm(question, ts=new_ts()))
