@@ -107,6 +107,7 @@ _ORDINAL = re.compile(
     r"^(?:\d{1,3}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)$"
 )
 _P_NUMBER = re.compile(r"^p(\d{1,2})$")
+_F_NUMBER = re.compile(r"^f(?:n)?(\d)$")  # "NOS f4", "nos fn2": a function, when "nos" comes just before
 _SINGULAR_KINDS = frozenset({"principle", "function"})
 _WHICH_WORDS = frozenset({"which", "what", "whats"})  # tokens have lost their apostrophes
 _ASKING_FOR_ONE = _WHICH_WORDS | {"a", "any"}  # "which principle", "is there a principle", "any nos function"
@@ -319,11 +320,14 @@ class Searcher:
         return str(match[0]) if match else token
 
     def reference(self, tokens: Sequence[str]) -> Reference | None:
-        """'principle 9', 'principle number nine', 'the ninth principle', 'p9', 'NOS function 3'."""
+        """'principle 9', 'principle number nine', 'the ninth principle', 'p9', 'NOS function 3', 'NOS f3'."""
         for i, token in enumerate(tokens):
             p_number = _P_NUMBER.match(token)
             if p_number:
                 return self._ref("principle", int(p_number.group(1)))
+            f_number = _F_NUMBER.match(token)
+            if f_number and i > 0 and tokens[i - 1] == "nos":
+                return self._ref("nos_function", int(f_number.group(1)))
             kind = _REFERENCE_KINDS.get(token)
             if kind is None:
                 continue

@@ -23,6 +23,8 @@ def best(kb: KnowledgeBase, question: str) -> str | None:
         ("whats the 5th commissioning principle", "principle-5"),  # an ordinal a word or two before its kind
         ("the third nos function", "nos-function-3"),
         ("princple 9 pls", "principle-9"),
+        ("NOS f4??", "nos-function-4"),  # shorthand for a function, after "nos"
+        ("nos fn2", "nos-function-2"),
     ],
 )
 def test_ordinal_and_numbered_references(kb: KnowledgeBase, question: str, expected: str) -> None:
