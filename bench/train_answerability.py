@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,22 +61,21 @@ def quoted(kb: KnowledgeBase, entry_id: str) -> set[str]:
 
 
 def rows(kb: KnowledgeBase, questions: QuestionSet) -> list[Row]:
-    from handlers.answers import find_answer
-
+    """Each question as the app reads it: judged, with its signals, or not (a reference, a request for help)."""
     found: list[Row] = []
     items = [*questions.answerable, *((q, frozenset[str]()) for q in questions.decline)]
     for question, expect in items:
         text = searchable(question)
         measured = kb.searcher.signals(text) if text is not None else None
-        if measured is None:
-            answer = find_answer(kb, question)
-            found.append(Row(question, None, answer.best.id if answer.best else None, expect))
-        else:
+        if measured is not None:
             found.append(Row(question, measured[0], measured[1].id, expect))
+            continue
+        answer = kb.searcher.answer(text) if text is not None else None
+        found.append(Row(question, None, answer.best.id if answer and answer.best else None, expect))
     return found
 
 
-def training_data(kb: KnowledgeBase, judged: list[Row]) -> tuple[list[list[float]], list[int]]:
+def training_data(kb: KnowledgeBase, judged: Iterable[Row]) -> tuple[list[list[float]], list[int]]:
     x: list[list[float]] = []
     y: list[int] = []
     for row in judged:
@@ -162,14 +162,10 @@ def figures(kb: KnowledgeBase, judged: list[Row], decide: object) -> tuple[float
 
 def left_out(kb: KnowledgeBase, by_set: dict[str, list[Row]], name: str) -> FreeQuestions:
     """The app's judge with a model trained on every training set but `name`."""
-    x: list[list[float]] = []
-    y: list[int] = []
-    for other, judged in by_set.items():
-        if other != name and other in TRAINING:
-            more_x, more_y = training_data(kb, judged)
-            x += more_x
-            y += more_y
-    return FreeQuestions(BoostedTrees.from_dict(fit(x, y)))
+    others = (
+        row for other, judged in by_set.items() if other != name and other in TRAINING for row in judged
+    )
+    return FreeQuestions(BoostedTrees.from_dict(fit(*training_data(kb, others))))
 
 
 def main() -> int:
@@ -189,12 +185,7 @@ def main() -> int:
         top1, declined = figures(kb, judged, model.answers)
         rule_top1, rule_declined = figures(kb, judged, RULES.answers)
         print(f"{name:14}{top1:>12.1%}{declined:>10.1%}   {rule_top1:>11.1%}{rule_declined:>10.1%}")
-    x: list[list[float]] = []
-    y: list[int] = []
-    for judged in by_set.values():
-        more_x, more_y = training_data(kb, judged)
-        x += more_x
-        y += more_y
+    x, y = training_data(kb, (row for judged in by_set.values() for row in judged))
     import sklearn
 
     trained_on = {

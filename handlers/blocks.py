@@ -116,10 +116,7 @@ def _entry_body(kb: KnowledgeBase, entry: Entry) -> tuple[list[Block], list[str]
             if intro.note:
                 blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"_{escape(intro.note)}_")]))
                 lines.append(intro.note)
-        members = kb.members_of(entry)
-        listing = "\n".join(f"*{m.number}.* {escape(m.text)}" for m in members)
-        blocks.extend(_sections(listing))
-        lines.extend(f"{m.number}. {m.text}" for m in members)
+        _add_listing(kb.members_of(entry), blocks, lines)
         return blocks, lines
     lead = _lead_in(kb, entry)
     if lead is not None:
@@ -127,14 +124,18 @@ def _entry_body(kb: KnowledgeBase, entry: Entry) -> tuple[list[Block], list[str]
         lines.append(lead.text)
     blocks.extend(_sections(quote(entry.text)))
     lines.append(entry.text)
-    listed = kb.listed_after(entry)  # "... for the following social care services:" and then the services
-    if listed:
-        blocks.extend(_sections("\n".join(f"*{m.number}.* {escape(m.text)}" for m in listed)))
-        lines.extend(f"{m.number}. {m.text}" for m in listed)
+    _add_listing(kb.listed_after(entry), blocks, lines)  # "... for the following social care services:"
     if entry.note:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"_{escape(entry.note)}_")]))
         lines.append(entry.note)
     return blocks, lines
+
+
+def _add_listing(members: Sequence[Entry], blocks: list[Block], lines: list[str]) -> None:
+    """A collection's members as a numbered list, to `blocks` and the fallback `lines`."""
+    if members:
+        blocks.extend(_sections("\n".join(f"*{m.number}.* {escape(m.text)}" for m in members)))
+        lines.extend(f"{m.number}. {m.text}" for m in members)
 
 
 def _lead_in(kb: KnowledgeBase, entry: Entry) -> Entry | None:
@@ -266,19 +267,17 @@ def notice(text: str, *, detail: str | None = None) -> Message:
 def decline_card(text: str, detail: str, nearest: Entry | None) -> Message:
     """An honest decline: what it cannot answer and what it can; and, when one entry came close, that entry
     offered behind a button as the nearest the framework comes, never shown as if it were the answer."""
+    declined = notice(text, detail=detail)
     if nearest is None:
-        return notice(text, detail=detail)
+        return declined
     offer = f"The nearest the framework comes is *{escape(nearest.label)}*, which may not answer it."
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT))),
-        SectionBlock(
-            block_id="nearest",
-            text=MarkdownTextObject(text=truncate(offer, SECTION_LIMIT)),
-            accessory=_button("Show it", SHOW_ACTION, nearest.id),
-        ),
-        ContextBlock(elements=[MarkdownTextObject(text=truncate(detail, SECTION_LIMIT))]),
-    ]
-    return Message(text=_plain(f"{text}\n{offer}\n{detail}"), blocks=[b.to_dict() for b in blocks])
+    button = SectionBlock(
+        block_id="nearest",
+        text=MarkdownTextObject(text=truncate(offer, SECTION_LIMIT)),
+        accessory=_button("Show it", SHOW_ACTION, nearest.id),
+    )
+    said, *rest = declined.blocks  # the offer goes between what it cannot answer and what it can
+    return Message(text=_plain(f"{text}\n{offer}\n{detail}"), blocks=[said, button.to_dict(), *rest])
 
 
 def help_card(commands: Sequence[tuple[str, str, str]], *, intro: str | None = None) -> Message:

@@ -16,7 +16,6 @@ from knowledge.answerability import (
     ModelError,
     changed_probes,
     load_model,
-    shipped_judge,
     shipped_model,
 )
 from knowledge.base import KnowledgeBase
@@ -68,7 +67,7 @@ def load_knowledge(directory: Path | str | None = None, *, model: Path | None = 
         problems.append(f"answerability model: {exc}")
     if problems or trees is None:
         raise KnowledgeError(problems)
-    kb = KnowledgeBase(entries, checklists, vocabulary, FreeQuestions(trees) if model else shipped_judge())
+    kb = KnowledgeBase(entries, checklists, vocabulary, FreeQuestions(trees))
     changed = changed_probes(trees, kb.signals_of)
     if changed:
         logger.warning(

@@ -13,7 +13,7 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -373,7 +373,7 @@ class Searcher:
 
     def asked_kind(self, tokens: Sequence[str]) -> str | None:
         """ "which principle ...", "what nos function ...": the question asks for one entry of that kind."""
-        word = _one_asked_for(tokens)
+        word = _asked_about(tokens, _SINGULAR_KINDS, between=_KIND_QUALIFIERS)
         return _REFERENCE_KINDS[word] if word else None
 
     def _ref(self, kind: str, number: int) -> Reference:
@@ -483,18 +483,16 @@ class Searcher:
         known, unknown = self._known_and_unknown(tokens, leave_out, names)
         return known / (known + unknown) if known + unknown else 0.0
 
-    def _enough_recognised(self, tokens: Sequence[str], names: frozenset[str]) -> bool:
-        if self.coverage(tokens, names=names) >= MIN_COVERAGE:
+    def _enough_recognised(self, tokens: Sequence[str], coverage: float, coverage_in_scope: float) -> bool:
+        """Whether enough of the question is recognised: `coverage` of all of it, or, for a question that names
+        the framework, `coverage_in_scope` of the rest with at least one word an entry is about."""
+        if coverage >= MIN_COVERAGE:
             return True
         if not self.in_scope(tokens):
             return False
-        # It names the framework: is enough of the rest recognised, with at least one word an entry is about?
         rest = [t for t in tokens if _is_content(t) and stem(t) not in self._scope and t not in _FORM_WORDS]
         about = any(stem(t) in self._headline or stem(t) in self._synonyms for t in rest)
-        return (
-            about
-            and self.coverage(tokens, leave_out=self._scope - names, names=names) >= MIN_COVERAGE_IN_SCOPE
-        )
+        return about and coverage_in_scope >= MIN_COVERAGE_IN_SCOPE
 
     def _known_and_unknown(
         self, tokens: Sequence[str], leave_out: frozenset[str], names: frozenset[str]
@@ -585,16 +583,14 @@ class Searcher:
         if not content:
             return Answer(empty=True)
         case = self._measure(query, tokens, stems, content, kinds)
-        judge = self._judge_for(kinds)
         if case is None:
             return Answer(declined=True, terms=tuple(content))
-        if not judge.answers(case.signals):
-            near = (
-                self._most_about(case.weighed, case.hits)[0].entry if judge.near_miss(case.signals) else None
-            )
-            return Answer(declined=True, score=case.hits[0].score, terms=tuple(content), nearest=near)
+        judge = self._judge_for(kinds)
         # of near ties, the entry about most of the question first
         hits = self._most_about(case.weighed, case.hits)
+        if not judge.answers(case.signals):
+            near = hits[0].entry if judge.near_miss(case.signals) else None
+            return Answer(declined=True, score=case.hits[0].score, terms=tuple(content), nearest=near)
         best = hits[0]
         close = tuple(h.entry for h in hits[1 : 1 + MAX_ALTERNATIVES] if h.score >= CLOSE_CALL * best.score)
         return Answer(best=best.entry, alternatives=close, score=best.score, terms=tuple(content))
@@ -659,33 +655,45 @@ class Searcher:
         with_names = list(self._weighed(tokens, frozenset(), unknown))
         known = [w for _, w, is_known in with_names if is_known]
         unknowns = [w for _, w, is_known in with_names if not is_known]
-        signals = Signals(
-            score=hits[0].score,
-            runner_up=hits[1].score / hits[0].score if len(hits) > 1 and hits[0].score else 0.0,
-            coverage=self.coverage(tokens, names=unknown),
-            coverage_in_scope=self.coverage(tokens, leave_out=self._scope - unknown, names=unknown),
-            in_scope=self.in_scope(tokens),
-            explained=self._explained(weighed, top),
-            known_weight=sum(known),
-            unknown_weight=sum(unknowns),
-            heaviest_unknown=max(unknowns, default=0.0),
-            heaviest_known=max(known, default=0.0),
-            weighty_unknowns=sum(1 for w in unknowns if w > WEIGHTY),
-            content_words=len(set(content)),
-            outside_words=len(outside),
-            unknown_name_words=len(name_words),
-            unknown_act=bool(acts),
-            asks_for_one_of_a_kind=_one_asked_for(tokens, _ASKING_FOR_ONE) is not None,
-            asks_for_a_list=asks_for_a_list,
-            asks_what_a_term_means=asks_what_a_term_means,
-            background=top.background,
-            collection=top.kind == "collection",
-            glossary=top.kind == "glossary",
-            enough_recognised=self._enough_recognised(tokens, unknown),
-            rules_answer=False,
+        coverage = sum(known) / (sum(known) + sum(unknowns)) if known or unknowns else 0.0
+        coverage_in_scope = self.coverage(tokens, leave_out=self._scope - unknown, names=unknown)
+        enough = self._enough_recognised(tokens, coverage, coverage_in_scope)
+        explained = self._explained(weighed, top)
+        return _Case(
+            hits,
+            weighed,
+            Signals(
+                score=hits[0].score,
+                runner_up=hits[1].score / hits[0].score if len(hits) > 1 and hits[0].score else 0.0,
+                coverage=coverage,
+                coverage_in_scope=coverage_in_scope,
+                in_scope=self.in_scope(tokens),
+                explained=explained,
+                known_weight=sum(known),
+                unknown_weight=sum(unknowns),
+                heaviest_unknown=max(unknowns, default=0.0),
+                heaviest_known=max(known, default=0.0),
+                weighty_unknowns=sum(1 for w in unknowns if w > WEIGHTY),
+                content_words=len(set(content)),
+                outside_words=len(outside),
+                unknown_name_words=len(name_words),
+                unknown_act=bool(acts),
+                asks_for_one_of_a_kind=_asked_about(
+                    tokens, _SINGULAR_KINDS, _ASKING_FOR_ONE, _KIND_QUALIFIERS
+                )
+                is not None,
+                asks_for_a_list=asks_for_a_list,
+                asks_what_a_term_means=asks_what_a_term_means,
+                background=top.background,
+                collection=top.kind == "collection",
+                glossary=top.kind == "glossary",
+                enough_recognised=enough,
+                # the hand-set rules: a score above coincidence, and enough of the question recognised and
+                # explained by the best entry, or an explicit request for a list or a definition
+                rules_answer=hits[0].score >= MIN_SCORE
+                and (asks_for_a_list or asks_what_a_term_means or (enough and explained >= MIN_EXPLAINED)),
+            ),
         )
-        signals = replace(signals, rules_answer=RULES.answers(signals))
-        return _Case(hits, weighed, signals)
 
 
 @dataclass(frozen=True)
@@ -696,19 +704,14 @@ class _Case:
 
 
 class _Rules:
-    """The hand-set rules: a score above coincidence, and enough of the question recognised and explained by
-    the best entry (or an explicit request for a list or a definition). The baseline the model is measured
-    against, and the judge of searches within one kind."""
+    """The hand-set rules (their verdict is measured with the rest, as `Signals.rules_answer`): the baseline the
+    model is measured against, and the judge of searches within one kind."""
 
     def near_miss(self, signals: Signals) -> bool:
         return False
 
     def answers(self, signals: Signals) -> bool:
-        return signals.score >= MIN_SCORE and (
-            signals.asks_for_a_list
-            or signals.asks_what_a_term_means
-            or (signals.enough_recognised and signals.explained >= MIN_EXPLAINED)
-        )
+        return signals.rules_answer
 
 
 RULES: Judge = _Rules()
@@ -732,23 +735,19 @@ def _content_stems(tokens: Iterable[str]) -> list[str]:
     return [stem(t) for t in tokens if _is_content(t)]
 
 
-def _asked_about(tokens: Sequence[str], kinds: frozenset[str]) -> str | None:
-    """The word of `kinds` right after "which" or "what" ("which principle", "what services"), if any."""
-    for before, word in itertools.pairwise(tokens):
-        if before in _WHICH_WORDS and word in kinds:
-            return word
-    return None
-
-
-def _one_asked_for(tokens: Sequence[str], asking: frozenset[str] = _WHICH_WORDS) -> str | None:
-    """ "which principle...", "what NOS function...", and with `asking` _ASKING_FOR_ONE also "is there a
-    principle about...": the singular kind asked for by name, a word such as "nos" or "commissioning" allowed
-    between."""
+def _asked_about(
+    tokens: Sequence[str],
+    kinds: frozenset[str],
+    asking: frozenset[str] = _WHICH_WORDS,
+    between: frozenset[str] = frozenset(),
+) -> str | None:
+    """The word of `kinds` right after one of `asking` ("which principle", "what services"), with only words
+    of `between` ("nos", "commissioning") allowed in the gap, if any."""
     for i, word in enumerate(tokens):
-        if word not in _SINGULAR_KINDS:
+        if word not in kinds:
             continue
         before = i - 1
-        while before > 0 and tokens[before] in _KIND_QUALIFIERS:
+        while before > 0 and tokens[before] in between:
             before -= 1
         if before >= 0 and tokens[before] in asking:
             return word
