@@ -15,8 +15,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 SETS = {
-    "ninth": "bench/ninth_questions.yaml",  # written 2026-12-01 after the model was built; sealed until the last change
-    "eighth": "bench/eighth_questions.yaml",  # written 2026-12-01 before the answerability model; never trained on
+    "ninth": "bench/ninth_questions.yaml",  # sealed until the last change of 2026-12-01 (afternoon), then trained on
+    "eighth": "bench/eighth_questions.yaml",  # sealed until the answerability model was built, then trained on
     "seventh": "bench/seventh_questions.yaml",  # sealed until the evening search changes of 2026-11-22, then run once
     "sixth": "bench/sixth_questions.yaml",  # sealed until the last search change but one, then run once
     "fifth": "bench/fifth_questions.yaml",  # sealed until the first round of afternoon changes, then run once
@@ -27,7 +27,7 @@ SETS = {
     "development": "bench/eval_questions.yaml",  # the first set: the ranking was tuned on it
     "second": "bench/holdout_questions.yaml",  # held out at first, then also looked at while tuning
 }
-SEALED = frozenset({"ninth", "eighth"})
+SEALED = frozenset[str]()
 TRAINING = tuple(name for name in SETS if name not in SEALED)
 
 

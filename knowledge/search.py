@@ -348,9 +348,11 @@ class Searcher:
             start = self._of_the(tokens, i)
             if start is not None and start >= 0 and tokens[start] in _LAST and kind in self._last:
                 return self._ref(kind, self._last[kind])  # "the last of the ten principles"
+            # or "no. 5 of the 10 principles", "number 5 principle" (but not "there are no 10 principles")
+            numbered = start is not None or token in _SINGULAR_KINDS
             start = i - 1 if start is None else start
             for j in range(start, max(-1, start - 4), -1):
-                if _ORDINAL.match(tokens[j]):
+                if _ORDINAL.match(tokens[j]) or (numbered and _numbered(tokens, j)):
                     number = parse_number(tokens[j])
                     if number is not None:
                         return self._ref(kind, number)
@@ -752,6 +754,15 @@ def _asked_about(
         if before >= 0 and tokens[before] in asking:
             return word
     return None
+
+
+def _numbered(tokens: Sequence[str], j: int) -> bool:
+    """Whether the number at `j` is "no. 5" or "number five", as in "what's no. 5 of the 10 principles" or
+    "number 5 principle": "number" before a number, or "no" before digits (not "no one principle covers it")."""
+    if j < 1 or parse_number(tokens[j]) is None:
+        return False
+    filler = tokens[j - 1]
+    return filler in _NUMBER_FILLERS and (filler == "number" or tokens[j].isdigit())
 
 
 def _exact_references(tokens: Sequence[str]) -> list[str]:

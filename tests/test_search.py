@@ -25,6 +25,9 @@ def best(kb: KnowledgeBase, question: str) -> str | None:
         ("princple 9 pls", "principle-9"),
         ("NOS f4??", "nos-function-4"),  # shorthand for a function, after "nos"
         ("nos fn2", "nos-function-2"),
+        ("what's no. 5 of the 10 principles", "principle-5"),  # "no." or "number" before the number
+        ("number 5 principle?", "principle-5"),
+        ("no 3 of the nos functions", "nos-function-3"),
     ],
 )
 def test_ordinal_and_numbered_references(kb: KnowledgeBase, question: str, expected: str) -> None:
@@ -116,6 +119,11 @@ def test_numbers_and_ordinals_in_ordinary_wording_are_not_references(
     answer = kb.searcher.answer(question)
     assert answer.reference is None
     assert answer.best is not None and answer.best.id == expected
+
+
+@pytest.mark.parametrize("question", ["no one principle covers this", "there are no 10 principles are there"])
+def test_no_before_a_number_is_not_always_a_reference(kb: KnowledgeBase, question: str) -> None:
+    assert kb.searcher.answer(question).reference is None
 
 
 def test_the_last_review_is_not_the_last_principle(kb: KnowledgeBase) -> None:
