@@ -47,7 +47,7 @@ class Console:
     def __init__(self, deps: Deps, out: TextIO = sys.stdout) -> None:
         self.deps = deps
         self.out = out
-        self.fake = FakeSlack()
+        self.fake = FakeSlack(users={USER: "you"})  # the name the export shows for your answers
         self.secret = secrets.token_hex(16)
         self.buttons: list[tuple[Button, _Shown]] = []
         self.last_thread: tuple[str, str] | None = None

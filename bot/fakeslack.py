@@ -85,6 +85,7 @@ class FakeSlack:
     limited: list[str] = field(default_factory=list)  # methods answered with 429, in order
     oauth_client: tuple[str, str] = ("123.456", "client-secret")
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    users: dict[str, str] = field(default_factory=dict)  # user id -> name, for users.info
     _acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
 
     @property
@@ -266,6 +267,20 @@ class FakeSlack:
                 "ok": True,
                 "channel": channel,
                 "permalink": f"https://console.example/archives/{channel}/p{ts}",
+            }
+        if method == "users.info":
+            user = str(payload.get("user", ""))
+            if user not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            name = self.users[user]
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "name": name.lower().replace(" ", "."),
+                    "real_name": name,
+                    "profile": {"real_name": name, "display_name": name},
+                },
             }
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://{self.host}:{self._port}/link?ticket={next(self._ts)}"}

@@ -26,6 +26,7 @@ BOT_SCOPES = (
     "im:history",
     "im:read",
     "im:write",
+    "users:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -360,8 +361,10 @@ async def handle_export(
 ) -> None:
     await ack()
     run_id = str(action.get("value", ""))
-    document = await export_markdown(ctx.kb(context), runs(context), run_id)
     run = await runs(context).get(run_id)
+    answered = {a.user_id for a in (await runs(context).answers(run_id)).values()} if run else set()
+    names = await people_names(client, answered)
+    document = await export_markdown(ctx.kb(context), runs(context), run_id, names=names)
     if document is None or run is None:
         await _respond_privately(respond, UNKNOWN_RUN)
         return
@@ -387,15 +390,41 @@ def _export_name(run: Run) -> str:
     return f"checklist-{run.checklist_id}-{run.id[:8]}.md"
 
 
-async def export_markdown(kb: KnowledgeBase, store: ChecklistStore, run_ref: str) -> str | None:
-    """A run's results as Markdown; `run_ref` is its id or the id's first 8 or more characters."""
+async def people_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
+    """The names people go by in Slack (display name, else full name), by user id. An id Slack will not name
+    (no users:read scope on an older install, a deleted user) is left out, so it is shown as it is."""
+
+    async def name_of(user_id: str) -> tuple[str, str | None]:
+        try:
+            user = (await client.users_info(user=user_id)).get("user") or {}
+        except SlackApiError as error:
+            logger.info("no name for a user in an export: %s", error.response.get("error"))
+            return user_id, None
+        profile = user.get("profile") or {}
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+        )
+        return user_id, str(name) if name else None
+
+    found = await asyncio.gather(*(name_of(u) for u in sorted(set(user_ids)) if u))
+    return {user_id: name for user_id, name in found if name}
+
+
+async def export_markdown(
+    kb: KnowledgeBase, store: ChecklistStore, run_ref: str, *, names: Mapping[str, str] | None = None
+) -> str | None:
+    """A run's results as Markdown; `run_ref` is its id or the id's first 8 or more characters; `names` gives
+    the people who answered by user id."""
     run = await store.find(run_ref)
     checklist = kb.checklist(run.checklist_id) if run else None
     if run is None or checklist is None:
         return None
     summary = summarise(kb, checklist, await store.answers(run.id), await store.notes(run.id))
     suffix = "" if run.status == Status.COMPLETE else f" ({run.status})"
-    return to_markdown(summary, title_suffix=suffix)
+    return to_markdown(summary, title_suffix=suffix, names=names)
 
 
 async def handle_resume(

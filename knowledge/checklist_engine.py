@@ -207,8 +207,9 @@ def summarise(
     )
 
 
-def to_markdown(summary: Summary, *, title_suffix: str = "") -> str:
-    """The results as a Markdown document, for export."""
+def to_markdown(summary: Summary, *, title_suffix: str = "", names: Mapping[str, str] | None = None) -> str:
+    """The results as a Markdown document, for export; `names` gives the people who answered by user id (an
+    id without a name is shown as it is)."""
     lines = [f"# {summary.checklist.title}{title_suffix}", "", summary.checklist.purpose, ""]
     if summary.choice:
         lines += [f"**About:** {summary.choice}", ""]
@@ -216,7 +217,7 @@ def to_markdown(summary: Summary, *, title_suffix: str = "") -> str:
         lines += [f"**Score:** {summary.percent}% over {summary.scored} scored answers", ""]
     lines += ["| # | Step | Answer | By | Notes |", "|---|---|---|---|---|"]
     for row in summary.rows:
-        by = row.answer.user_id if row.answer else ""
+        by = (names or {}).get(row.answer.user_id, row.answer.user_id) if row.answer else ""
         notes = "; ".join(n.text for n in row.notes)
         cells = [str(row.position), row.step.prompt, row.label, by, notes]
         lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")

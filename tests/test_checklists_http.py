@@ -213,6 +213,7 @@ async def test_runs_left_too_long_are_closed_with_a_note(app: RunningApp) -> Non
 
 
 async def test_the_results_can_be_exported_as_a_file_in_the_thread(app: RunningApp) -> None:
+    app.fake.users[USER] = "Priya Shah"
     parent, step = await start(app, "nos")
     summary = await answer_every_step(app, step, ["Yes", "No", "Partly", "Yes", "Not sure"])
     export = button(summary.payload, "Export")
@@ -223,7 +224,8 @@ async def test_the_results_can_be_exported_as_a_file_in_the_thread(app: RunningA
     [content] = app.fake.files.values()
     document = content.decode()
     assert document.startswith("# Review against the four NOS functions")
-    assert "| 2 | Function 1 (engage)" in document and "| No |" in document
+    assert "| 2 | Function 1 (engage)" in document and "| No | Priya Shah |" in document
+    assert USER not in document  # who answered, by the name they go by in Slack
     assert "## Gaps to work on" in document
     assert "Engage individuals, families, colleagues and communities" in document
     # pressing Export again says where the file is, rather than nothing, and does not upload it twice
@@ -276,6 +278,21 @@ async def test_export_by_short_run_id_from_the_command_line(app: RunningApp, sql
     assert "| 1 | Key purpose:" in out and "| No |" in out
     code, _, err = await export("00000000")
     assert code == 1 and "No checklist run '00000000'" in err
+
+
+async def test_an_install_without_users_read_still_exports_with_user_ids(app: RunningApp) -> None:
+    app.fake.errors["users.info"] = "missing_scope"  # installed before the app asked for users:read
+    _, step = await start(app, "nos")
+    summary = await answer_every_step(app, step, ["Yes"] * 5)
+    await app.click(
+        button(summary.payload, "Export"),
+        block_id="summary_actions",
+        is_ephemeral=False,
+        message_ts="1.000950",
+    )
+    await app.fake.wait_for(lambda c: c.method == "files.completeUploadExternal")
+    [content] = app.fake.files.values()
+    assert f"| Yes | {USER} |" in content.decode()
 
 
 async def test_a_failed_export_can_be_tried_again(app: RunningApp) -> None:
