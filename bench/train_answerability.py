@@ -3,10 +3,17 @@
     python bench/train_answerability.py            # leave-one-set-out figures, then write the model
     python bench/train_answerability.py --check    # figures only; write nothing
 
-Learns from every question set in bench/question_sets.py except the sealed ones: an answerable question whose
-best entry is right is a "yes", a question that should be declined a "no" (an answerable question whose best
-entry is wrong teaches nothing here: declining it or not, the answer is wrong). The model is scikit-learn's
-gradient-boosted trees, written out as plain JSON and checked to give scikit-learn's own probabilities.
+Learns from every question set in bench/question_sets.py except the sealed ones. Two models:
+
+- the word model, scikit-learn's logistic regression over each question's words and pairs of words (those seen
+  in at least two questions): every answerable question is a "yes", every question to decline a "no";
+- the judge, scikit-learn's gradient-boosted trees over the search's measures and the word model's figure: an
+  answerable question whose best entry is right is a "yes", a question to decline a "no" (an answerable
+  question whose best entry is wrong teaches nothing here: declining it or not, the answer is wrong). Each
+  question's word figure comes from a word model trained without its set, as a new question's will.
+
+Both are written out as plain JSON and checked to give scikit-learn's own probabilities. Leaving a set out, its
+questions are also dropped, word for word, from the sets trained on, since a few questions recur across sets.
 Retrain after changing the search's signals, or when a content change moves many answers.
 """
 
@@ -16,7 +23,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +38,8 @@ from knowledge.answerability import (  # noqa: E402
     BoostedTrees,
     FreeQuestions,
     Signals,
+    WordModel,
+    word_features,
 )
 from knowledge.base import KnowledgeBase  # noqa: E402
 from knowledge.loader import load_knowledge  # noqa: E402
@@ -42,6 +51,8 @@ DEPTH = 3
 RATE = 0.05
 SUBSAMPLE = 0.8
 THRESHOLD = 0.5
+WORDS_C = 1.0  # scikit-learn's default strength of regularisation: 0.3 and 3 measured alike
+WORDS_SEEN = 2  # a word or pair is weighed only if at least this many training questions have it
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class Row:
     """One judged question: its signals, the entry that would be shown, and what would be right."""
 
     question: str
+    words: tuple[str, ...]  # as the search reads them, typos corrected: the word model's input
     signals: Signals | None  # None: an exact reference or no content words, which are not judged
     shown: str | None  # the entry shown when the judge answers; for unjudged questions, the app's answer
     expect: frozenset[str]  # empty for a question to decline
@@ -66,36 +78,99 @@ def rows(kb: KnowledgeBase, questions: QuestionSet) -> list[Row]:
     items = [*questions.answerable, *((q, frozenset[str]()) for q in questions.decline)]
     for question, expect in items:
         text = searchable(question)
+        words = tuple(kb.searcher.tokens(text)) if text is not None else ()
         measured = kb.searcher.signals(text) if text is not None else None
         if measured is not None:
-            found.append(Row(question, measured[0], measured[1].id, expect))
+            found.append(Row(question, words, measured[0], measured[1].id, expect))
             continue
         answer = kb.searcher.answer(text) if text is not None else None
-        found.append(Row(question, None, answer.best.id if answer and answer.best else None, expect))
+        found.append(Row(question, words, None, answer.best.id if answer and answer.best else None, expect))
     return found
 
 
-def training_data(kb: KnowledgeBase, judged: Iterable[Row]) -> tuple[list[list[float]], list[int]]:
+def worded(row: Row) -> str:
+    """A question as compared across sets: the same words, whatever the case and spacing."""
+    return " ".join(row.question.lower().split())
+
+
+def fit_words(judged: Iterable[Row]) -> WordModel:
+    """The word model, trained on every question with words; checked to give scikit-learn's probabilities."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    taught = [row for row in judged if row.words]
+    vectorizer = CountVectorizer(analyzer=word_features, binary=True, min_df=WORDS_SEEN)
+    x = vectorizer.fit_transform([row.words for row in taught])
+    y = [1 if row.expect else 0 for row in taught]
+    fitted = LogisticRegression(C=WORDS_C, max_iter=5000).fit(x, y)
+    weights = {
+        str(term): float(weight)
+        for term, weight in zip(vectorizer.get_feature_names_out(), fitted.coef_[0], strict=True)
+        if weight != 0.0
+    }
+    model = WordModel(float(fitted.intercept_[0]), weights)
+    theirs = fitted.predict_proba(x)[:, 1]
+    worst = max(abs(a - model.probability(row.words)) for a, row in zip(theirs, taught, strict=True))
+    if worst > 1e-9:
+        raise SystemExit(f"the exported word model differs from scikit-learn's by {worst}; not written")
+    return model
+
+
+def wording_out_of_set(by_set: Mapping[str, list[Row]]) -> dict[tuple[str, int], float]:
+    """Each question's word figure (by set and place in it) from a word model trained on the other sets, less
+    any question worded as one of this set's: what the trees will see of a question nobody trained on."""
+    figures: dict[tuple[str, int], float] = {}
+    for name, judged in by_set.items():
+        mine = {worded(row) for row in judged}
+        model = fit_words(
+            row
+            for other, rows_ in by_set.items()
+            if other != name
+            for row in rows_
+            if worded(row) not in mine
+        )
+        for index, row in enumerate(judged):
+            figures[(name, index)] = model.probability(row.words)
+    return figures
+
+
+def training_data(
+    kb: KnowledgeBase, by_set: Mapping[str, list[Row]], wording: Mapping[tuple[str, int], float]
+) -> tuple[list[list[float]], list[int]]:
     x: list[list[float]] = []
     y: list[int] = []
-    for row in judged:
-        if row.signals is None or row.shown is None:
-            continue
-        if row.expect and not quoted(kb, row.shown) & row.expect:
-            continue  # wrong either way
-        x.append(list(row.signals.vector()))
-        y.append(1 if row.expect else 0)
+    for name, judged in by_set.items():
+        for index, row in enumerate(judged):
+            if row.signals is None or row.shown is None:
+                continue
+            if row.expect and not quoted(kb, row.shown) & row.expect:
+                continue  # wrong either way
+            x.append([*row.signals.vector(), wording[(name, index)]])
+            y.append(1 if row.expect else 0)
     return x, y
 
 
-def fit(x: list[list[float]], y: list[int], trained_on: dict[str, object] | None = None) -> dict[str, object]:
-    """Train on (x, y) and return the model as JSON data, checked to give scikit-learn's own probabilities."""
+def train(
+    kb: KnowledgeBase, by_set: Mapping[str, list[Row]], trained_on: dict[str, object] | None = None
+) -> dict[str, object]:
+    """Both models, trained on `by_set`, as the JSON data knowledge/answerability.py reads; `trained_on` is
+    recorded in it, with how many questions the trees learned from."""
+    x, y = training_data(kb, by_set, wording_out_of_set(by_set))
+    words = fit_words(row for judged in by_set.values() for row in judged)
+    return fit(x, y, words, {**(trained_on or {}), "answer": sum(y), "decline": len(y) - sum(y)})
+
+
+def fit(
+    x: list[list[float]], y: list[int], words: WordModel, trained_on: dict[str, object] | None = None
+) -> dict[str, object]:
+    """Train the trees on (x, y) and return them with `words` as JSON data, checked to give scikit-learn's own
+    probabilities."""
     from sklearn.ensemble import GradientBoostingClassifier
 
     model = GradientBoostingClassifier(
         n_estimators=TREES, max_depth=DEPTH, learning_rate=RATE, subsample=SUBSAMPLE, random_state=0
     ).fit(x, y)
-    data = export(model, y, trained_on or {})
+    data = export(model, y, trained_on or {}, words)
     exported = BoostedTrees.from_dict(data)
     theirs = model.predict_proba(x)[:, 1]
     worst = max(abs(a - exported.probability_of(row)) for a, row in zip(theirs, x, strict=True))
@@ -104,8 +179,9 @@ def fit(x: list[list[float]], y: list[int], trained_on: dict[str, object] | None
     return data
 
 
-def export(model: object, y: list[int], trained_on: dict[str, object]) -> dict[str, object]:
-    """A fitted GradientBoostingClassifier (binary log loss) as the JSON knowledge/answerability.py reads."""
+def export(model: object, y: list[int], trained_on: dict[str, object], words: WordModel) -> dict[str, object]:
+    """A fitted GradientBoostingClassifier (binary log loss) and the word model as the JSON
+    knowledge/answerability.py reads."""
     prior = sum(y) / len(y)
     trees = []
     for (estimator,) in model.estimators_:  # type: ignore[attr-defined]
@@ -126,6 +202,7 @@ def export(model: object, y: list[int], trained_on: dict[str, object]) -> dict[s
         "init": math.log(prior / (1 - prior)),
         "learning_rate": float(model.learning_rate),  # type: ignore[attr-defined]
         "trees": trees,
+        "words": {"intercept": words.intercept, "weights": dict(words.weights)},
         "trained_on": trained_on,
     }
 
@@ -161,11 +238,15 @@ def figures(kb: KnowledgeBase, judged: list[Row], decide: object) -> tuple[float
 
 
 def left_out(kb: KnowledgeBase, by_set: dict[str, list[Row]], name: str) -> FreeQuestions:
-    """The app's judge with a model trained on every training set but `name`."""
-    others = (
-        row for other, judged in by_set.items() if other != name and other in TRAINING for row in judged
-    )
-    return FreeQuestions(BoostedTrees.from_dict(fit(*training_data(kb, others))))
+    """The app's judge with models trained on every training set but `name`, less any question worded as one of
+    `name`'s."""
+    mine = {worded(row) for row in by_set[name]}
+    others = {
+        other: [row for row in judged if worded(row) not in mine]
+        for other, judged in by_set.items()
+        if other != name and other in TRAINING
+    }
+    return FreeQuestions(BoostedTrees.from_dict(train(kb, others)))
 
 
 def main() -> int:
@@ -176,32 +257,39 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args()
 
-    kb = load_knowledge()
+    kb = load_knowledge(
+        judge=RULES
+    )  # the judge is not consulted: each question's signals are what is learned
     by_set = {name: rows(kb, load(name)) for name in TRAINING}
     print(f"leave-one-set-out: each set judged by a model trained on the other {len(TRAINING) - 1}")
     print(f"{'set':14}{'model top-1':>12}{'declined':>10}   {'rules top-1':>11}{'declined':>10}")
+    table = []
     for name, judged in by_set.items():
         model = left_out(kb, by_set, name)
-        top1, declined = figures(kb, judged, model.answers)
-        rule_top1, rule_declined = figures(kb, judged, RULES.answers)
+        table.append((name, *figures(kb, judged, model.answers), *figures(kb, judged, RULES.answers)))
+    table.append(("mean", *(sum(row[k] for row in table) / len(table) for k in range(1, 5))))
+    for name, top1, declined, rule_top1, rule_declined in table:
         print(f"{name:14}{top1:>12.1%}{declined:>10.1%}   {rule_top1:>11.1%}{rule_declined:>10.1%}")
-    x, y = training_data(kb, (row for judged in by_set.values() for row in judged))
     import sklearn
 
-    trained_on = {
+    trained_on: dict[str, object] = {
         "sets": list(TRAINING),
-        "answer": sum(y),
-        "decline": len(y) - sum(y),
         "scikit_learn": sklearn.__version__,
         "trees": TREES,
         "depth": DEPTH,
         "subsample": SUBSAMPLE,
+        "words_c": WORDS_C,
+        "words_seen": WORDS_SEEN,
     }
-    data = fit(x, y, trained_on)
+    data = train(kb, by_set, trained_on)
     data["probes"] = probes(BoostedTrees.from_dict(data), [r for j in by_set.values() for r in j])
     if not args.check:
         args.out.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
-        print(f"wrote {args.out} ({len(y)} questions: {sum(y)} to answer, {len(y) - sum(y)} to decline)")
+        answer, decline = data["trained_on"]["answer"], data["trained_on"]["decline"]  # type: ignore[index]
+        words = len(data["words"]["weights"])  # type: ignore[index]
+        print(
+            f"wrote {args.out} (trees: {answer} questions to answer, {decline} to decline; {words} words and pairs)"
+        )
     return 0
 
 

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from knowledge.answerability import (
     BoostedTrees,
     FreeQuestions,
+    Judge,
     ModelError,
     changed_probes,
     load_model,
@@ -39,9 +40,12 @@ def knowledge_dir(environ: Mapping[str, str] | None = None) -> Path:
     return Path(env["KNOWLEDGE_DIR"]) if env.get("KNOWLEDGE_DIR") else DEFAULT_DIR
 
 
-def load_knowledge(directory: Path | str | None = None, *, model: Path | None = None) -> KnowledgeBase:
+def load_knowledge(
+    directory: Path | str | None = None, *, model: Path | None = None, judge: Judge | None = None
+) -> KnowledgeBase:
     """Read every *.yaml file in `directory`, validate it all, and build the searchable base, with the
-    answerability model shipped beside this module (or the one at `model`).
+    answerability model shipped beside this module (or the one at `model`), or, with no model read, `judge`
+    (training a model, which must not depend on the one it replaces).
 
     Raises:
         KnowledgeError: listing every problem found, not just the first.
@@ -60,6 +64,10 @@ def load_knowledge(directory: Path | str | None = None, *, model: Path | None = 
     for path in files:
         _load_file(path, entries, checklists, vocabulary, problems)
     problems.extend(_cross_check(entries, checklists))
+    if judge is not None:
+        if problems:
+            raise KnowledgeError(problems)
+        return KnowledgeBase(entries, checklists, vocabulary, judge)
     trees: BoostedTrees | None = None
     try:  # read and checked now, so that a broken model stops the app at start, not at a question
         trees = load_model(model) if model is not None else shipped_model()

@@ -392,12 +392,7 @@ class Searcher:
             _asked_about(tokens, _PLURAL_KINDS)
         )
         how_many = "many" in tokens
-        # "what are the regional commissioning principles?": the kind itself is what is asked for
-        what_are_the = (
-            bool(tokens)
-            and tokens[-1] in _PLURAL_KINDS
-            and _WHAT_ARE_THE.search(" ".join(tokens)) is not None
-        )
+        what_are_the = _what_are_the(tokens)
         # "standards?", "what's nos": one word naming a whole topic asks for its list
         names_a_topic = len(set(specific)) == 1 and specific[0] in self._topic_words
         return self._rank(
@@ -561,6 +556,13 @@ class Searcher:
             for s in (stem(before), stem(word))
         )
 
+    def _names_a_known_act(self, tokens: Sequence[str]) -> bool:
+        """Whether the question names an Act the content quotes ("the Children Act", "care standards act")."""
+        return any(
+            word == "act" and _is_content(before) and stem(before) in self._acts
+            for before, word in itertools.pairwise(tokens)
+        )
+
     def unknown_names(self, query: str) -> list[str]:
         """Names of two or more words in the question that no entry mentions ("the Better Care Fund",
         "Working Together"), leaving out people's ("Cllr Jones")."""
@@ -636,6 +638,9 @@ class Searcher:
         asked = self.asked_kind(tokens)
         if asked is not None and kinds is None:  # "which principle mentions decommissioning"
             hits = [h for h in hits if h.entry.kind == asked] or hits
+        what_are_the = kinds is None and _only_the_kind_asked(tokens)
+        if what_are_the:  # "writing a paper for the board tomorrow, what are the 10 principles?": a list
+            hits = [h for h in hits if h.entry.kind == "collection"] or hits
         # "the Health and Care Act 2022", "section 11 of the Children Act 2004": exact; only entries that say so
         for exact in _exact_references(tokens):
             hits = [h for h in hits if exact in self._by_id[h.entry.id].said]
@@ -643,10 +648,12 @@ class Searcher:
             return None
         top = hits[0].entry
         # "can you give me the full list of principles?" however much else the message says
-        asks_for_a_list = (
-            top.kind == "collection"
-            and bool(_EXPLICIT_LIST.intersection(tokens))
-            and bool(_PLURAL_KINDS.union({"nos"}).intersection(tokens))
+        asks_for_a_list = top.kind == "collection" and (
+            what_are_the
+            or (
+                bool(_EXPLICIT_LIST.intersection(tokens))
+                and bool(_PLURAL_KINDS.union({"nos"}).intersection(tokens))
+            )
         )
         # "can someone explain in plain english what 'commissioning' actually means?" however it is worded
         asks_what_a_term_means = (
@@ -694,6 +701,8 @@ class Searcher:
                 # explained by the best entry, or an explicit request for a list or a definition
                 rules_answer=hits[0].score >= MIN_SCORE
                 and (asks_for_a_list or asks_what_a_term_means or (enough and explained >= MIN_EXPLAINED)),
+                words=tuple(tokens),
+                names_a_known_act=self._names_a_known_act(tokens),
             ),
         )
 
@@ -763,6 +772,28 @@ def _numbered(tokens: Sequence[str], j: int) -> bool:
         return False
     filler = tokens[j - 1]
     return filler in _NUMBER_FILLERS and (filler == "number" or tokens[j].isdigit())
+
+
+def _what_are_the(tokens: Sequence[str]) -> bool:
+    """ "what are the regional commissioning principles?", "…, which are the 4 functions": the kind itself,
+    ending the question, is what is asked for."""
+    return bool(tokens) and tokens[-1] in _PLURAL_KINDS and _WHAT_ARE_THE.search(" ".join(tokens)) is not None
+
+
+_NAMING_A_KIND = (
+    _KIND_QUALIFIERS | _PLURAL_KINDS | {"national", "minimum", "occupational", "east", "midlands"}
+)
+
+
+def _only_the_kind_asked(tokens: Sequence[str]) -> bool:
+    """ "…, what are the 10 principles?", "which are the four NOS functions": nothing but the kind (and how
+    many, and its qualifiers) after "what are the", so the whole list is asked for, whatever came before."""
+    text = " ".join(tokens)
+    found = list(_WHAT_ARE_THE.finditer(text))
+    if not found or not tokens or tokens[-1] not in _PLURAL_KINDS:
+        return False
+    after = text[found[-1].end() :].split()
+    return all(word in _NAMING_A_KIND or parse_number(word) is not None for word in after)
 
 
 def _exact_references(tokens: Sequence[str]) -> list[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sklearn.ensemble import GradientBoostingClassifier
 
-from bench.train_answerability import export
+from bench.train_answerability import Row, export, fit_words
 from knowledge.answerability import (
     FEATURES,
     MODEL_PATH,
@@ -22,9 +22,11 @@ from knowledge.answerability import (
     FreeQuestions,
     ModelError,
     Signals,
+    WordModel,
     changed_probes,
     load_model,
     shipped_model,
+    word_features,
 )
 from knowledge.base import KnowledgeBase
 from knowledge.loader import KnowledgeError, load_knowledge
@@ -50,7 +52,7 @@ def test_the_shipped_model_reads_and_takes_every_signal(kb: KnowledgeBase) -> No
     assert measured is not None
     signals, entry = measured
     assert entry.id == "principle-1"
-    assert len(signals.vector()) == len(FEATURES)
+    assert len(model.inputs(signals)) == len(FEATURES)
     assert 0.5 < model.probability(signals) <= 1.0
     off_topic = kb.searcher.signals("can you send me the minutes from last week's commissioning board")
     assert off_topic is not None
@@ -63,13 +65,43 @@ def test_the_exported_model_gives_scikit_learns_own_probabilities() -> None:
     x = [[rng.uniform(-3, 3) for _ in range(width)] for _ in range(400)]
     y = [int(row[0] + row[2] * row[5] - row[7] > 0) for row in x]
     fitted = GradientBoostingClassifier(n_estimators=40, max_depth=3, subsample=0.8, random_state=0).fit(x, y)
-    ours = BoostedTrees.from_dict(export(fitted, y, {}))
+    ours = BoostedTrees.from_dict(export(fitted, y, {}, WordModel(0.0, {"any": 0.0})))
     # fresh points, and points lying exactly on the trees' own split values
     probes = [[rng.uniform(-3, 3) for _ in range(width)] for _ in range(200)]
     tree = fitted.estimators_[0][0].tree_
     probes += [[float(tree.threshold[0])] * width]
     theirs = fitted.predict_proba(probes)[:, 1]
     assert max(abs(a - ours.probability_of(p)) for a, p in zip(theirs, probes, strict=True)) < 1e-12
+
+
+def test_the_word_model_gives_scikit_learns_own_probabilities() -> None:
+    rng = random.Random(11)
+    vocabulary = ["principle", "nos", "my", "next", "wifi", "when", "did", "the", "budget", "framework"]
+    rows = []
+    for n in range(300):
+        words = tuple(rng.choice(vocabulary) for _ in range(rng.randint(1, 6)))
+        answerable = ("principle" in words or "nos" in words) != (n % 7 == 0)  # mostly, not always
+        rows.append(Row("q", words, None, None, frozenset({"principle-1"}) if answerable else frozenset()))
+    model = fit_words(rows)  # raises if ours and scikit-learn's differ by more than 1e-9
+    assert model.probability(("which", "principle")) > 0.5 > model.probability(("my", "wifi"))
+    assert "the nos" in model.weights or "nos" in model.weights  # words and pairs of words
+
+
+def test_wording_pushes_office_questions_in_the_frameworks_words_towards_a_decline(kb: KnowledgeBase) -> None:
+    words = shipped_model().words
+    for office, framework in [
+        ("when is the next commissioning board meeting", "when did the commissioning framework launch"),
+        ("what's the procurement team's cost code", "what does procurement mean"),
+    ]:
+        office_signals, framework_signals = kb.signals_of(office), kb.signals_of(framework)
+        assert office_signals is not None and framework_signals is not None
+        assert words.probability(office_signals.words) < 0.5 < words.probability(framework_signals.words)
+        assert kb.searcher.answer(office).declined and not kb.searcher.answer(framework).declined
+
+
+def test_the_word_models_sum_is_the_same_whatever_order_the_words_are_weighed_in() -> None:
+    # word_features is sorted, so the sum of weights (floating point) never depends on set order
+    assert word_features(("b", "a", "b")) == ["a", "a b", "b", "b a"]
 
 
 def test_the_shipped_model_was_trained_on_this_content_and_this_search(kb: KnowledgeBase) -> None:
@@ -203,11 +235,13 @@ def test_a_question_is_judged_alike_in_every_process() -> None:
     # declined by another. The search sums in the question's own order instead.
     script = (
         "from knowledge.loader import load_knowledge\n"
+        "from knowledge.answerability import shipped_model\n"
         "kb = load_knowledge()\n"
         "for q in ['when did the east midlands framework actually launch? need the date for a background para',\n"
         "          'who funded the regional framework originally and why was it set up in the first place',\n"
         "          'is there a final approved version of the NOS and whats the date on it']:\n"
-        "    print(kb.searcher.signals(q)[0].vector())\n"
+        "    signals = kb.searcher.signals(q)[0]\n"
+        "    print(signals.vector(), shipped_model().probability(signals).hex())\n"
     )
     root = Path(__file__).resolve().parent.parent
     printed = {

@@ -126,6 +126,23 @@ def test_no_before_a_number_is_not_always_a_reference(kb: KnowledgeBase, questio
     assert kb.searcher.answer(question).reference is None
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("writing a paper for the board tomorrow, what are the 10 principles?", "principles"),
+        ("new here :wave: which are the four nos functions", "nos"),
+        (
+            "what are the standards for fostering services",
+            "service-fostering",
+        ),  # not only the kind: one of them
+    ],
+)
+def test_what_are_the_kind_at_the_end_asks_for_the_list_whatever_came_before(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert best(kb, question) == expected
+
+
 def test_the_last_review_is_not_the_last_principle(kb: KnowledgeBase) -> None:
     # what changed in a review is not in the content, so a decline is right; the tenth principle never is
     answer = kb.searcher.answer("in the last principles review what changed")
@@ -257,6 +274,7 @@ def test_an_entry_about_most_of_the_question_answers_it(
         # the Acts it does quote, however they are typed
         ("what does the childrens act say about partnership", "bg-children-act-s10"),
         ("what does the care standards act cover", "bg-nms-childrens-homes"),
+        ("what does the children act 2004 say about partnership", "bg-children-act-s10"),
         # "act" as a verb names no Act
         ("we need to act early before problems get worse, which principle is that", "principle-3"),
     ],
