@@ -109,6 +109,9 @@ _ORDINAL = re.compile(
 _P_NUMBER = re.compile(r"^p(\d{1,2})$")
 _F_NUMBER = re.compile(r"^f(?:n)?(\d)$")  # "NOS f4", "nos fn2": a function, when "nos" comes just before
 _SINGULAR_KINDS = frozenset({"principle", "function"})
+_KIND_STEMS = frozenset(
+    stem(w) for w in ("principle", "principles", "function", "functions", "standard", "standards")
+)
 _WHICH_WORDS = frozenset({"which", "what", "whats"})  # tokens have lost their apostrophes
 _ASKING_FOR_ONE = _WHICH_WORDS | {"a", "any"}  # "which principle", "is there a principle", "any nos function"
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
@@ -537,6 +540,20 @@ class Searcher:
                 total += weight
         return share / total if total else 0.0
 
+    def _topic_explained(self, with_names: Sequence[tuple[str, float, bool]], entry: Entry) -> float:
+        """The share of what the question is about, known to the base or not, that `entry` itself covers,
+        leaving out the words that name the framework and its kinds: "which principle covers equality and
+        diversity" is about equality and diversity, of which Principle 10 covers one."""
+        doc = self._by_id[entry.id]
+        total = share = 0.0
+        for stemmed, weight, _ in with_names:
+            if stemmed in self._scope or stemmed in _KIND_STEMS:
+                continue
+            total += weight
+            if stemmed in doc.weights or not doc.weights.keys().isdisjoint(self._synonyms.get(stemmed, ())):
+                share += weight
+        return share / total if total else 1.0
+
     def _most_about(self, weighed: Sequence[tuple[str, float, bool]], hits: list[Hit]) -> list[Hit]:
         """Of entries scoring within NEAR_TIE of the best, the one about most of the question comes first:
         "when did the east midlands framework launch" is the launch, not who in the East Midlands adopted it."""
@@ -635,9 +652,9 @@ class Searcher:
         unknown = name_words | outside | acts
         hits = self._rank_tokens(tokens, kinds)
         weighed = list(self._weighed(tokens, frozenset(), frozenset()))  # once, for every entry compared
-        asked = self.asked_kind(tokens)
-        if asked is not None and kinds is None:  # "which principle mentions decommissioning"
-            hits = [h for h in hits if h.entry.kind == asked] or hits
+        asked = self.asked_kind(tokens) if kinds is None else None
+        if asked is not None:  # "which principle mentions decommissioning": only a principle answers
+            hits = [h for h in hits if h.entry.kind == asked]
         what_are_the = kinds is None and _only_the_kind_asked(tokens)
         if what_are_the:  # "writing a paper for the board tomorrow, what are the 10 principles?": a list
             hits = [h for h in hits if h.entry.kind == "collection"] or hits
@@ -647,6 +664,9 @@ class Searcher:
         if not hits:
             return None
         top = hits[0].entry
+        with_names = list(self._weighed(tokens, frozenset(), unknown))
+        if asked is not None and self._topic_explained(with_names, top) == 0.0:
+            return None  # "which NOS function covers risk management": the best of them mentions none of it
         # "can you give me the full list of principles?" however much else the message says
         asks_for_a_list = top.kind == "collection" and (
             what_are_the
@@ -661,7 +681,6 @@ class Searcher:
             and bool(DEFINITION_WORDS.intersection(tokens))
             and bool(self._by_id[top.id].title.intersection(stems))
         )
-        with_names = list(self._weighed(tokens, frozenset(), unknown))
         known = [w for _, w, is_known in with_names if is_known]
         unknowns = [w for _, w, is_known in with_names if not is_known]
         coverage = sum(known) / (sum(known) + sum(unknowns)) if known or unknowns else 0.0

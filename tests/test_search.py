@@ -143,6 +143,27 @@ def test_what_are_the_kind_at_the_end_asks_for_the_list_whatever_came_before(
     assert best(kb, question) == expected
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which principle covers data protection",
+        "which NOS function covers risk management",
+        "which principle covers safeguarding",
+    ],
+)
+def test_which_kind_covers_a_topic_none_of_that_kind_mentions_is_declined(
+    kb: KnowledgeBase, question: str
+) -> None:
+    assert kb.searcher.answer(question).declined
+
+
+def test_which_kind_covers_a_topic_one_of_them_mentions_is_answered_with_one_of_that_kind(
+    kb: KnowledgeBase,
+) -> None:
+    assert best(kb, "which principle covers early help") == "principle-3"
+    assert best(kb, "which nos function is about buying services") == "nos-function-3"
+
+
 def test_the_last_review_is_not_the_last_principle(kb: KnowledgeBase) -> None:
     # what changed in a review is not in the content, so a decline is right; the tenth principle never is
     answer = kb.searcher.answer("in the last principles review what changed")
