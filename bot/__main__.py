@@ -140,7 +140,8 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
             document = await export_markdown(deps.knowledge.current, deps.runs, args.run)
             if document is None:
                 print(
-                    f"No checklist run {args.run!r}. Runs are listed by /checklist status in Slack.",
+                    f"No checklist run {args.run!r}. A run's id is at the foot of its summary in Slack "
+                    "(Run `1a2b3c4d`), and beside each open run in /checklist status.",
                     file=sys.stderr,
                 )
                 return 1

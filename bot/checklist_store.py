@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import checklist_answers, checklist_notes, checklist_runs
 from bot.storage import now
 from knowledge.checklist_engine import (
+    NOTE_LIMIT,
     SKIPPED,
     AnswerRecord,
     NoteRecord,
@@ -220,6 +221,16 @@ class ChecklistStore:
                             answered_at=stamp,
                         )
                     )
+                    if reply.note:  # "Partly, budget tight": the note goes in with the answer
+                        await conn.execute(
+                            checklist_notes.insert().values(
+                                run_id=run_id,
+                                step_id=step.id,
+                                user_id=user_id,
+                                text=reply.note[:NOTE_LIMIT],
+                                at=stamp,
+                            )
+                        )
             elif reply.kind == ReplyKind.BACK:
                 moved = await conn.execute(
                     update(checklist_runs)
@@ -251,7 +262,11 @@ class ChecklistStore:
                 if moved.rowcount == 1:
                     await conn.execute(
                         checklist_notes.insert().values(
-                            run_id=run_id, step_id=step.id, user_id=user_id, text=reply.value[:3000], at=stamp
+                            run_id=run_id,
+                            step_id=step.id,
+                            user_id=user_id,
+                            text=reply.value[:NOTE_LIMIT],
+                            at=stamp,
                         )
                     )
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import secrets
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -20,16 +21,18 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot import payloads
 from bot.app import close_app, create_app, workspace_client
-from bot.fakeslack import TEAM_ID, Call, FakeSlack
+from bot.fakeslack import BOT_USER_ID, TEAM_ID, Call, FakeSlack
 from bot.textview import BUTTON_MARK, Button, render
 from bot.worker import AnswerWorker
 from handlers.context import Deps
 
 CHANNEL = "C0CONSOLE"
+_MENTIONED = re.compile(r"^@(?:commissioning[ _-]?guide|guide|\S+)\s*", re.IGNORECASE)
 DM = "D0CONSOLE"
 USER = "U0CONSOLE"
-HELP = """Type a slash command (/principle 9, /commissioning help), a question in your own words,
-!N to press button [N], reply <text> to answer in the latest thread, or quit. Ctrl-D also quits."""
+HELP = """Type a slash command (/principle 9, /commissioning help), a question in your own words (a direct
+message), @guide <question> to mention the app in a channel (answered in a thread), !N to press button [N],
+reply <text> to answer in the latest thread, :help for this, or quit. Ctrl-D also quits."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class Console:
             await self._press(line[1:].strip())
         elif line.lower() == "reply" or line.lower().startswith("reply "):
             await self._reply(line[5:].strip())
+        elif line.startswith("@"):  # "@guide when do the NOS launch?", "@Commissioning Guide ..."
+            await self._mention(_MENTIONED.sub("", line, count=1))
         else:
             await self._message(line)
         return True
@@ -132,6 +137,14 @@ class Console:
             team_id=TEAM_ID,
             channel_type="im" if channel == DM else "channel",
             thread_ts=thread_ts,
+        )
+        await self._dispatch(payloads.event_callback(event, team_id=TEAM_ID), payloads.JSON)
+        await self.worker.drain()
+
+    async def _mention(self, text: str) -> None:
+        ts = self.fake.next_ts()
+        event = payloads.message_event(
+            f"<@{BOT_USER_ID}> {text}", channel=CHANNEL, user=USER, ts=ts, team_id=TEAM_ID, mention=True
         )
         await self._dispatch(payloads.event_callback(event, team_id=TEAM_ID), payloads.JSON)
         await self.worker.drain()

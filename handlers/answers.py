@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from bot.metrics import Metrics
 from handlers.blocks import Message, decline_card, entry_card, escape, help_card, notice, truncate
@@ -38,12 +39,33 @@ def find_answer(kb: KnowledgeBase, question: str) -> Answer:
     return Answer(empty=True) if text is None else kb.searcher.answer(text)
 
 
+# An emoji said on its own, or beside a greeting or thanks: 👋 is hello, 🙏 and 👍 are thanks
+WAVES = frozenset({":wave:", ":hand:", "\N{WAVING HAND SIGN}"})
+THANKS_EMOJI = frozenset(
+    {
+        ":pray:",
+        ":+1:",
+        ":thumbsup:",
+        ":raised_hands:",
+        ":heart:",
+        ":tada:",
+        "\N{PERSON WITH FOLDED HANDS}",
+        "\N{THUMBS UP SIGN}",
+        "\N{PERSON RAISING BOTH HANDS IN CELEBRATION}",
+        "\N{HEAVY BLACK HEART}",
+    }
+)
+_EMOJI_SAID = re.compile(r":[a-z0-9_+\-]+:|[^\w\s',.!?:)]")
+
+
 def small_talk(question: str) -> str | None:
-    """A short reply to a greeting or thanks, rather than the whole help card."""
-    said = fold(" ".join(strip_chat_markup(question).split())).strip(" ?!.,:)")
-    if said in GREETINGS:
+    """A short reply to a greeting or thanks (in words or emoji), rather than the whole help card."""
+    text = " ".join(question.split())
+    emoji = {m.group(0).removesuffix("\N{VARIATION SELECTOR-16}") for m in _EMOJI_SAID.finditer(text)}
+    said = fold(" ".join(_EMOJI_SAID.sub(" ", strip_chat_markup(text)).split())).strip(" ?!.,:)")
+    if said in GREETINGS or (not said and emoji & WAVES):
         return GREETING_REPLY
-    if said in THANKS:
+    if said in THANKS or (not said and emoji & THANKS_EMOJI):
         return THANKS_REPLY
     return None
 

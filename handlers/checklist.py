@@ -22,6 +22,7 @@ from handlers.catalog import CHECKLIST_COMMAND
 from handlers.slack_errors import explain
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_engine import (
+    NOTE_LIMIT,
     Reply,
     ReplyKind,
     Status,
@@ -39,7 +40,8 @@ Tell = Callable[[str], Awaitable[None]]
 GONE = "This checklist's content has been removed, so the run can't continue."
 CHANGED = "This checklist's content has changed since the run started, so it can't continue. Start a new one with /checklist."
 ALREADY_EXPORTED = "These results are already exported in the thread, as `{name}`."
-UNRECOGNISED = "I didn't recognise “{text}” as an answer to step {number}. Reply with {options}, *skip*, *back*, *cancel*, or start with *note:* to add a note."
+EMPTY_NOTE = "That note is empty: write it after *note:*, e.g. `note: agreed at the May board`."
+UNRECOGNISED = "I didn't recognise “{text}” as an answer to step {number}. Reply with {options} (with a note after a comma if you like: *Partly, budget agreed*), *skip*, *back*, *cancel*, or start with *note:* to add a note."
 BUTTON_KINDS = {
     cb.ANSWER_ACTION: ReplyKind.ANSWER,
     cb.SKIP_ACTION: ReplyKind.SKIP,
@@ -211,8 +213,10 @@ async def apply_reply(
         await tell(
             f"Your answer to step {expected + 1} is recorded, but I couldn't update the thread: {explain(error)}"
         )
-    if reply.kind == ReplyKind.NOTE:
-        await tell(f"Noted on step {expected + 1} ({escape(step.prompt[:80])}…).")
+    note = reply.value if reply.kind == ReplyKind.NOTE else reply.note
+    if note:
+        cut = f" Only its first {NOTE_LIMIT:,} characters are kept." if len(note) > NOTE_LIMIT else ""
+        await tell(f"Noted on step {expected + 1} ({escape(step.prompt[:80])}…).{cut}")
 
 
 async def _show(
@@ -330,6 +334,9 @@ async def handle_thread_reply(
         # People go on talking in a finished checklist's thread: only a reply meant for the checklist is answered.
         if reply.kind != ReplyKind.UNKNOWN:
             await tell(check_transition(checklist, run.status, run.step_index, run.step_index, reply) or GONE)
+        return True
+    if reply.kind == ReplyKind.NOTE and not reply.value:
+        await tell(EMPTY_NOTE)
         return True
     if reply.kind == ReplyKind.UNKNOWN:
         options = ", ".join(f"*{o.label}*" for o in step.options)

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from bot.checklist_store import Run
 from handlers.blocks import HEADER_LIMIT, SECTION_LIMIT, Message, escape, quote, truncate
 from knowledge.base import KnowledgeBase
-from knowledge.checklist_engine import Status, Summary
+from knowledge.checklist_engine import SKIPPED_LABEL, Status, Summary
 from knowledge.model import Checklist, ChecklistStep
 
 START_ACTION = "checklist_start"
@@ -31,6 +31,7 @@ CANCEL_ACTION = "checklist_cancel"
 EXPORT_ACTION = "checklist_export"
 RESUME_ACTION = "checklist_resume"
 MAX_BLOCKS = 50
+NOTE_SHOWN = 500  # characters of a note the summary shows; the export has it all
 
 TYPED_HINT = (
     "Or reply in this thread: an answer, *skip*, *back*, *cancel*, or *note: …* to add a note to this step."
@@ -170,7 +171,11 @@ def answered_step(checklist: Checklist, index: int, label: str, user_id: str) ->
         SectionBlock(text=MarkdownTextObject(text=truncate(heading, SECTION_LIMIT))),
         ContextBlock(
             elements=[
-                MarkdownTextObject(text=f":white_check_mark: *{escape(label)}*, answered by <@{user_id}>")
+                MarkdownTextObject(
+                    text=f":fast_forward: Skipped by <@{user_id}>"
+                    if label == SKIPPED_LABEL
+                    else f":white_check_mark: *{escape(label)}*, answered by <@{user_id}>"
+                )
             ]
         ),
     ]
@@ -206,7 +211,10 @@ def summary_message(summary: Summary, run_id: str) -> Message:
     for row in summary.rows:
         by = f" (<@{row.answer.user_id}>)" if row.answer else ""
         lines.append(f"{row.position}. {escape(row.step.prompt)} *{escape(row.label)}*{by}")
-        lines.extend(f"      _Note from <@{n.user_id}>: {escape(n.text)}_" for n in row.notes)
+        # each note cut to a length that leaves its closing underscore on: the whole is in the export
+        lines.extend(
+            f"      _Note from <@{n.user_id}>: {escape(truncate(n.text, NOTE_SHOWN))}_" for n in row.notes
+        )
     chunk: list[str] = []
     for line in lines:
         if sum(len(x) + 1 for x in chunk) + len(line) > SECTION_LIMIT - 50:
@@ -262,7 +270,7 @@ def status_list(runs: Sequence[tuple[Run, Checklist, int, str | None]]) -> Messa
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Open checklists in this channel"))]
     for run, checklist, answered, link in runs:
         title = f"<{link}|{escape(checklist.title)}>" if link else escape(checklist.title)
-        text = f"*{title}*\nStarted by <@{run.started_by}> on {run.created_at:%d %b %Y} · {answered} of {len(checklist.steps)} steps"
+        text = f"*{title}*\nStarted by <@{run.started_by}> on {run.created_at:%d %b %Y} · {answered} of {len(checklist.steps)} steps · run `{run.id[:8]}`"
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(text=text),

@@ -38,9 +38,14 @@ class ReplyKind(StrEnum):
 class Reply:
     kind: ReplyKind
     value: str = ""  # the option value for ANSWER, the note for NOTE
+    note: str = ""  # for ANSWER, a note given with it ("Partly, budget tight")
 
 
-_NOTE = re.compile(r"^\s*(?:note|comment)\s*[:\-]\s*(.+)$", re.IGNORECASE | re.DOTALL)
+SKIPPED_LABEL = "Skipped"
+NOTE_LIMIT = 3000  # characters of a note kept; a longer one is cut, and the person told
+_NOTE = re.compile(r"^\s*(?:note|comment)\s*[:\-]\s*(.*)$", re.IGNORECASE | re.DOTALL)
+# "Partly, budget is tight", "no - not yet", "yes: agreed at the May board": an answer, then a note
+_WITH_NOTE = re.compile(r"^\s*([^,;:\-–—]+?)\s*[,;:\-–—]+\s*(\S.*)$", re.DOTALL)
 _WORDS = {
     ReplyKind.SKIP: {"skip", "pass", "next", "skip it", "skip this"},
     ReplyKind.BACK: {"back", "go back", "previous", "undo", "prev"},
@@ -67,17 +72,35 @@ def parse_reply(step: ChecklistStep, text: str) -> Reply:
     or "note: ..." to attach a note. Anything else is UNKNOWN: the caller says what would work.
     """
     note = _NOTE.match(text)
-    if note:
+    if note:  # an empty note is still a NOTE: the caller asks for its text
         return Reply(ReplyKind.NOTE, note.group(1).strip())
-    said = " ".join(fold(text).replace("_", " ").split()).strip(" .!")
-    said = _OPTION_SHORTHAND.get(said, said)
-    for option in step.options:
-        if said in (fold(option.label).strip(), option.value.replace("_", " ")):
-            return Reply(ReplyKind.ANSWER, option.value)
+    chosen = _option_said(step, text)
+    if chosen is not None:
+        return Reply(ReplyKind.ANSWER, chosen)
+    said = _said(text)
     for kind, spellings in _WORDS.items():
         if said in spellings:
             return Reply(kind)
+    with_note = _WITH_NOTE.match(text)
+    if with_note:
+        chosen = _option_said(step, with_note.group(1))
+        if chosen is not None:
+            return Reply(ReplyKind.ANSWER, chosen, note=with_note.group(2).strip())
     return Reply(ReplyKind.UNKNOWN)
+
+
+def _said(text: str) -> str:
+    said = " ".join(fold(text).replace("_", " ").split()).strip(" .!")
+    return _OPTION_SHORTHAND.get(said, said)
+
+
+def _option_said(step: ChecklistStep, text: str) -> str | None:
+    """The value of the option `text` names (by label or value, any case, or "y", "nope", "dunno"...)."""
+    said = _said(text)
+    for option in step.options:
+        if said in (fold(option.label).strip(), option.value.replace("_", " ")):
+            return option.value
+    return None
 
 
 def option(step: ChecklistStep, value: str) -> ChecklistOption | None:
@@ -86,7 +109,7 @@ def option(step: ChecklistStep, value: str) -> ChecklistOption | None:
 
 def describe_value(step: ChecklistStep, value: str) -> str:
     if value == SKIPPED:
-        return "Skipped"
+        return SKIPPED_LABEL
     found = option(step, value)
     return found.label if found else value
 

@@ -49,6 +49,10 @@ def lookup(kb: KnowledgeBase, kind: str, command: str, argument: str) -> Lookup:
     shown = text if len(text) <= 80 else text[:79] + "…"
     if _NOT_A_WHOLE_NUMBER.fullmatch(text):
         return Lookup(problem=f"“{shown}” is not a {label} number: they are numbered 1 to {count}. {usage}")
+    if (
+        text.isdigit() and parse_number(text) is None
+    ):  # "/principle 99999999999999999999": a number, not a word
+        return Lookup(problem=f"There is no {label} {shown}: there are {count}. {usage}")
     tokens = words(fold(text))
     numbers = [n for n in (parse_number(t) for t in tokens) if n is not None]
     if numbers and len(tokens) <= 2:

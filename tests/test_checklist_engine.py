@@ -33,6 +33,15 @@ WHEN = datetime(2026, 11, 22, tzinfo=UTC)
         ("cancel", Reply(ReplyKind.CANCEL)),
         ("Note: parents were consulted in May", Reply(ReplyKind.NOTE, "parents were consulted in May")),
         ("yes but only for under-fives", Reply(ReplyKind.UNKNOWN)),
+        # an answer with a note after a comma, dash or colon
+        (
+            "Partly, budget is tight this year",
+            Reply(ReplyKind.ANSWER, "partly", note="budget is tight this year"),
+        ),
+        ("no - not yet", Reply(ReplyKind.ANSWER, "no", note="not yet")),
+        ("dunno: ask Sam", Reply(ReplyKind.ANSWER, "not_sure", note="ask Sam")),
+        ("maybe, on tuesdays", Reply(ReplyKind.UNKNOWN)),
+        ("note:", Reply(ReplyKind.NOTE, "")),  # empty: the handler asks for the note
         ("", Reply(ReplyKind.UNKNOWN)),
     ],
 )

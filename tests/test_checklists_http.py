@@ -90,6 +90,34 @@ async def test_typed_replies_answer_skip_go_back_and_add_notes(app: RunningApp) 
     assert {k: v.value for k, v in answers.items()} == {"p1": "yes", "p2": "skipped"}
 
 
+async def test_an_answer_with_a_note_records_both_and_an_empty_note_asks_for_its_text(
+    app: RunningApp,
+) -> None:
+    parent, _ = await start(app)
+    await reply_in_thread(app, parent, "note:")
+    [told] = await app.fake.wait_for(lambda c: c.method == "chat.postEphemeral")
+    assert "That note is empty" in told.text
+    await reply_in_thread(app, parent, "Partly, only for the under-fives so far")
+    await wait_steps(app, 2)
+    told_both = await app.fake.wait_for(lambda c: c.method == "chat.postEphemeral", count=2)
+    assert "Noted on step 1" in told_both[1].text
+    run = (await app.deps.runs.open_runs("T0TESTTEAM", CHANNEL))[0]
+    assert {k: v.value for k, v in (await app.deps.runs.answers(run.id)).items()} == {"p1": "partly"}
+    assert [n.text for n in await app.deps.runs.notes(run.id)] == ["only for the under-fives so far"]
+
+
+async def test_a_skipped_step_says_who_skipped_it_and_a_long_note_says_it_was_cut(app: RunningApp) -> None:
+    parent, _ = await start(app)
+    await reply_in_thread(app, parent, "note: " + "x" * 3500)
+    await app.fake.wait_for(lambda c: c.method == "chat.postEphemeral" and "Noted on step 1" in c.text)
+    told = [c for c in app.fake.calls if c.method == "chat.postEphemeral"][-1]
+    assert "Only its first 3,000 characters are kept" in told.text
+    await reply_in_thread(app, parent, "skip")
+    await wait_steps(app, 2)
+    [skipped] = await app.fake.wait_for(lambda c: c.method == "chat.update" and "Skipped by" in c.text)
+    assert f"Skipped by <@{USER}>" in skipped.text and "answered by" not in skipped.text
+
+
 async def test_a_reply_that_matches_nothing_is_explained_privately_and_changes_nothing(
     app: RunningApp,
 ) -> None:

@@ -36,6 +36,13 @@ def test_console_answers_principle_9_and_exits_at_end_of_input(tmp_path: Path) -
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_console_mentions_the_app_in_a_channel_and_is_answered_in_a_thread(tmp_path: Path) -> None:
+    result = run_console("@guide when do the NOS launch?\n", tmp_path, "console")
+    assert result.returncode == 0, result.stderr
+    assert "(in #console, in the thread)" in result.stdout
+    assert "When the NOS launch" in result.stdout
+
+
 def test_run_with_no_tokens_starts_the_console(tmp_path: Path) -> None:
     result = run_console("/nos 3\n", tmp_path, "run")
     assert result.returncode == 0, result.stderr

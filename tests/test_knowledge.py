@@ -77,6 +77,8 @@ def test_lookup_by_number_word_and_range(kb: KnowledgeBase) -> None:
     assert lookup(kb, "service", "/standards", "fostering").entries[0].id == "service-fostering"
     eleven = lookup(kb, "principle", "/principle", "11")
     assert eleven.entries == () and eleven.problem is not None and "there are 10" in eleven.problem
+    huge = lookup(kb, "principle", "/principle", "99999999999999999999999")
+    assert huge.problem is not None and huge.problem.startswith("There is no principle 9999")
     partnership = lookup(kb, "principle", "/principle", "partnership")
     assert [e.id for e in partnership.entries][:1] == ["principle-4"]
 
