@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import checklist_answers, checklist_notes, checklist_runs
@@ -222,15 +222,7 @@ class ChecklistStore:
                         )
                     )
                     if reply.note:  # "Partly, budget tight": the note goes in with the answer
-                        await conn.execute(
-                            checklist_notes.insert().values(
-                                run_id=run_id,
-                                step_id=step.id,
-                                user_id=user_id,
-                                text=reply.note[:NOTE_LIMIT],
-                                at=stamp,
-                            )
-                        )
+                        await conn.execute(_note_row(run_id, step.id, user_id, reply.note, stamp))
             elif reply.kind == ReplyKind.BACK:
                 moved = await conn.execute(
                     update(checklist_runs)
@@ -260,15 +252,7 @@ class ChecklistStore:
                     .values(updated_at=stamp)
                 )
                 if moved.rowcount == 1:
-                    await conn.execute(
-                        checklist_notes.insert().values(
-                            run_id=run_id,
-                            step_id=step.id,
-                            user_id=user_id,
-                            text=reply.value[:NOTE_LIMIT],
-                            at=stamp,
-                        )
-                    )
+                    await conn.execute(_note_row(run_id, step.id, user_id, reply.value, stamp))
             else:
                 return Outcome(await self.get(run_id), "I didn't understand that reply.")
         if moved.rowcount != 1:
@@ -313,3 +297,10 @@ class ChecklistStore:
                 if run is not None:
                     closed.append(run)
         return closed
+
+
+def _note_row(run_id: str, step_id: str, user_id: str, text: str, at: datetime) -> Insert:
+    """A note as stored: its first NOTE_LIMIT characters (the person is told when it is cut)."""
+    return checklist_notes.insert().values(
+        run_id=run_id, step_id=step_id, user_id=user_id, text=text[:NOTE_LIMIT], at=at
+    )
