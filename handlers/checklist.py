@@ -160,7 +160,8 @@ async def post_step(
     checklist: Checklist,
     index: int,
 ) -> None:
-    message = cb.step_message(kb, run, checklist, index)
+    earlier = (await store.answers(run.id)).get(checklist.steps[index].id)  # went back to it
+    message = cb.step_message(kb, run, checklist, index, earlier)
     posted = await client.chat_postMessage(
         channel=run.channel_id, thread_ts=run.thread_ts, **message.as_kwargs()
     )

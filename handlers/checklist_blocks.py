@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 from bot.checklist_store import Run
 from handlers.blocks import HEADER_LIMIT, SECTION_LIMIT, Message, escape, quote, truncate
 from knowledge.base import KnowledgeBase
-from knowledge.checklist_engine import SKIPPED_LABEL, Status, Summary
+from knowledge.checklist_engine import SKIPPED_LABEL, AnswerRecord, Status, Summary, describe_value
 from knowledge.model import Checklist, ChecklistStep
 
 START_ACTION = "checklist_start"
@@ -134,12 +134,27 @@ def _reference(kb: KnowledgeBase, step: ChecklistStep) -> list[Block]:
     return [ContextBlock(elements=[MarkdownTextObject(text=truncate(text, SECTION_LIMIT))])]
 
 
-def step_message(kb: KnowledgeBase, run: Run, checklist: Checklist, index: int) -> Message:
+def step_message(
+    kb: KnowledgeBase, run: Run, checklist: Checklist, index: int, earlier: AnswerRecord | None = None
+) -> Message:
+    """Step `index`, to answer; `earlier` is the answer it already has, when someone went back to it."""
     step = checklist.steps[index]
     total = len(checklist.steps)
     heading = f"*Step {index + 1} of {total}*\n{escape(step.prompt)}"
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=truncate(heading, SECTION_LIMIT)))]
     blocks.extend(_reference(kb, step))
+    if earlier is not None:
+        label = escape(describe_value(step, earlier.value))
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f":leftwards_arrow_with_hook: Answered *{label}* by <@{earlier.user_id}> before: "
+                        "answer again to change it, or pick the same to keep it."
+                    )
+                ]
+            )
+        )
     buttons = [_button(o.label, ANSWER_ACTION, step_value(run.id, index, o.value)) for o in step.options]
     controls: list[ButtonElement] = []
     if step.skippable:

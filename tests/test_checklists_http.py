@@ -82,7 +82,9 @@ async def test_typed_replies_answer_skip_go_back_and_add_notes(app: RunningApp) 
     await wait_steps(app, 3)
     await reply_in_thread(app, parent, "back")
     step = await wait_steps(app, 4)
-    assert "Step 2 of 10" in step.text  # asked again
+    assert "Step 2 of 10" in step.text  # asked again, saying what it had
+    assert f"Answered *Partly* by <@{USER}> before" in step.text
+    assert all("before: answer again" not in s.text for s in step_posts(app)[:3])  # first askings say nothing
     await reply_in_thread(app, parent, "skip")
     step = await wait_steps(app, 5)
     assert "Step 3 of 10" in step.text
