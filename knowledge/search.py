@@ -856,8 +856,16 @@ def names(text: str) -> list[str]:
 
 
 def _asks_what_is(tokens: Sequence[str], stems: Sequence[str]) -> bool:
-    """'what is commissioning', "what's procurement": a one-word question after "what is"."""
-    return len(stems) == 1 and any(t in ("what", "whats", "what's") for t in tokens[:2])
+    """'what is commissioning', "what's procurement": a one-word question after "what is"; or a message
+    ending in one ("I'm new - what is commissioning?")."""
+    if len(stems) == 1 and any(t in ("what", "whats", "what's") for t in tokens[:2]):
+        return True
+    ending = [t for t in tokens[-4:] if t not in ("a", "an", "the")]
+    return (
+        len(ending) >= 2
+        and _is_content(ending[-1])
+        and (ending[-3:-1] == ["what", "is"] or ending[-2] == "whats")
+    )
 
 
 def _specificity(forms: Iterable[str]) -> float:

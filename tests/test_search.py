@@ -164,6 +164,19 @@ def test_which_kind_covers_a_topic_one_of_them_mentions_is_answered_with_one_of_
     assert best(kb, "which nos function is about buying services") == "nos-function-3"
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("I am new - what is commissioning?", "gloss-commissioning"),
+        ("sorry newbie q, whats procurement", "gloss-procurement"),
+    ],
+)
+def test_a_message_ending_in_what_is_a_term_asks_for_its_definition(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert best(kb, question) == expected
+
+
 def test_the_last_review_is_not_the_last_principle(kb: KnowledgeBase) -> None:
     # what changed in a review is not in the content, so a decline is right; the tenth principle never is
     answer = kb.searcher.answer("in the last principles review what changed")
