@@ -89,8 +89,9 @@ def rows(kb: KnowledgeBase, questions: QuestionSet) -> list[Row]:
 
 
 def worded(row: Row) -> str:
-    """A question as compared across sets: the same words, whatever the case and spacing."""
-    return " ".join(row.question.lower().split())
+    """A question as compared across sets: its words as the models read them (case, punctuation, markup and
+    typos as the search reads them), so that a question another set asks in other punctuation is the same."""
+    return " ".join(row.words) or " ".join(row.question.lower().split())
 
 
 def fit_words(judged: Iterable[Row]) -> WordModel:

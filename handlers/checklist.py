@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -40,6 +41,7 @@ Tell = Callable[[str], Awaitable[None]]
 GONE = "This checklist's content has been removed, so the run can't continue."
 CHANGED = "This checklist's content has changed since the run started, so it can't continue. Start a new one with /checklist."
 ALREADY_EXPORTED = "These results are already exported in the thread, as `{name}`."
+NAMES_WITHIN = 5.0  # seconds to wait for Slack to name the people in an export
 EMPTY_NOTE = "That note is empty: write it after *note:*, e.g. `note: agreed at the May board`."
 UNRECOGNISED = "I didn't recognise “{text}” as an answer to step {number}. Reply with {options} (with a note after a comma if you like: *Partly, budget agreed*), *skip*, *back*, *cancel*, or start with *note:* to add a note."
 BUTTON_KINDS = {
@@ -217,7 +219,10 @@ async def apply_reply(
     note = reply.value if reply.kind == ReplyKind.NOTE else reply.note
     if note:
         cut = f" Only its first {NOTE_LIMIT:,} characters are kept." if len(note) > NOTE_LIMIT else ""
-        await tell(f"Noted on step {expected + 1} ({escape(step.prompt[:80])}…).{cut}")
+        said = f"Noted on step {expected + 1} ({escape(step.prompt[:80])}…).{cut}"
+        if reply.kind == ReplyKind.ANSWER:  # "no, wait...": chat can look like an answer with a note
+            said += f" Recorded *{escape(describe_value(step, reply.value))}* as its answer: reply *back* to change it."
+        await tell(said)
 
 
 async def _show(
@@ -333,7 +338,7 @@ async def handle_thread_reply(
     reply = parse_reply(step, str(event.get("text") or ""))
     if not run.is_open:
         # People go on talking in a finished checklist's thread: only a reply meant for the checklist is answered.
-        if reply.kind != ReplyKind.UNKNOWN:
+        if reply.kind != ReplyKind.UNKNOWN and not reply.note:  # "yes, thanks all" is chat, not an answer
             await tell(check_transition(checklist, run.status, run.step_index, run.step_index, reply) or GONE)
         return True
     if reply.kind == ReplyKind.NOTE and not reply.value:
@@ -370,16 +375,20 @@ async def handle_export(
     await ack()
     run_id = str(action.get("value", ""))
     run = await runs(context).get(run_id)
-    answered = {a.user_id for a in (await runs(context).answers(run_id)).values()} if run else set()
-    names = await people_names(client, answered)
-    document = await export_markdown(ctx.kb(context), runs(context), run_id, names=names)
-    if document is None or run is None:
+    if run is None or ctx.kb(context).checklist(run.checklist_id) is None:
         await _respond_privately(respond, UNKNOWN_RUN)
         return
     message_ts = (body.get("container") or {}).get("message_ts", "")
     claim = f"export:{run.id}:{message_ts}:{body['user']['id']}"
     if not await ctx.store(context).claim(claim):  # a double click, or a second press, exports once
         await _respond_privately(respond, ALREADY_EXPORTED.format(name=_export_name(run)))
+        return
+    answered = {a.user_id for a in (await runs(context).answers(run_id)).values()}
+    names = await people_names(client, answered)
+    document = await export_markdown(ctx.kb(context), runs(context), run_id, names=names)
+    if document is None:  # removed between the two reads
+        await ctx.store(context).release(claim)
+        await _respond_privately(respond, UNKNOWN_RUN)
         return
     try:
         await client.files_upload_v2(
@@ -400,13 +409,18 @@ def _export_name(run: Run) -> str:
 
 async def people_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[str, str]:
     """The names people go by in Slack (display name, else full name), by user id. An id Slack will not name
-    (no users:read scope on an older install, a deleted user) is left out, so it is shown as it is."""
+    (no users:read scope on an older install, a deleted user, Slack not answering within NAMES_WITHIN seconds)
+    is left out, so it is shown as it is: the export never fails for want of a name."""
 
     async def name_of(user_id: str) -> tuple[str, str | None]:
         try:
-            user = (await client.users_info(user=user_id)).get("user") or {}
+            async with asyncio.timeout(NAMES_WITHIN):
+                user = (await client.users_info(user=user_id)).get("user") or {}
         except SlackApiError as error:
             logger.info("no name for a user in an export: %s", error.response.get("error"))
+            return user_id, None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            logger.info("no name for a user in an export: %s", type(error).__name__)
             return user_id, None
         profile = user.get("profile") or {}
         name = (

@@ -67,9 +67,8 @@ class Signals:
     rules_answer: bool  # what the hand rules alone decide: the model learns where they are wrong
     # not inputs of the trees:
     words: tuple[str, ...] = ()  # the question's words as the search read them: the word model's input
-    names_a_known_act: bool = (
-        False  # "what does the Children Act 2004 say about...": an Act the content names
-    )
+    # "what does the Children Act 2004 say about...": an Act the best entry itself quotes
+    names_a_known_act: bool = False
 
     def vector(self) -> tuple[float, ...]:
         """The search's measures as the trees' inputs, in FEATURES order (the word model's figure follows)."""
@@ -288,8 +287,9 @@ def load_model(path: Path = MODEL_PATH) -> BoostedTrees:
 @dataclass(frozen=True)
 class FreeQuestions:
     """The judge of a question in plain words. One that asks by name for one of a kind ("which principle is
-    about...", "is there a principle on..."), for a whole list ("list the functions") or about an Act the
-    content quotes ("what does the Children Act 2004 say about partnership") is in scope by its own words: it
+    about...", "is there a principle on..."), for a whole list ("list the functions"), for what a term the
+    glossary defines means ("…, what is contracting?") or about an Act the best entry quotes ("what does the
+    Children Act 2004 say about partnership") is in scope by its own words: it
     is answered when the hand rules would answer it, as only which entry is in doubt. `model` judges the rest
     (its word model has learned that "what does the ... say about" is how people ask about what the framework
     does not cover, which is true only of what it does not name)."""
@@ -297,7 +297,12 @@ class FreeQuestions:
     model: Judge
 
     def answers(self, signals: Signals) -> bool:
-        asks_by_name = signals.asks_for_one_of_a_kind or signals.asks_for_a_list or signals.names_a_known_act
+        asks_by_name = (
+            signals.asks_for_one_of_a_kind
+            or signals.asks_for_a_list
+            or signals.asks_what_a_term_means
+            or signals.names_a_known_act
+        )
         return (asks_by_name and signals.rules_answer) or self.model.answers(signals)
 
     def near_miss(self, signals: Signals) -> bool:

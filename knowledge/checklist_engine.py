@@ -45,7 +45,8 @@ SKIPPED_LABEL = "Skipped"
 NOTE_LIMIT = 3000  # characters of a note kept; a longer one is cut, and the person told
 _NOTE = re.compile(r"^\s*(?:note|comment)\s*[:\-]\s*(.*)$", re.IGNORECASE | re.DOTALL)
 # "Partly, budget is tight", "no - not yet", "yes: agreed at the May board": an answer, then a note
-_WITH_NOTE = re.compile(r"^\s*([^,;:\-–—]+?)\s*[,;:\-–—]+\s*(\S.*)$", re.DOTALL)
+# (a dash only with spaces round it: "no-one here knows" and "yes-ish" are not answers)
+_WITH_NOTE = re.compile(r"^\s*([^,;:]+?)\s*(?:[,;:]|\s[-–—]+\s)\s*(\S.*)$", re.DOTALL)
 _WORDS = {
     ReplyKind.SKIP: {"skip", "pass", "next", "skip it", "skip this"},
     ReplyKind.BACK: {"back", "go back", "previous", "undo", "prev"},

@@ -573,10 +573,13 @@ class Searcher:
             for s in (stem(before), stem(word))
         )
 
-    def _names_a_known_act(self, tokens: Sequence[str]) -> bool:
-        """Whether the question names an Act the content quotes ("the Children Act", "care standards act")."""
-        return any(
-            word == "act" and _is_content(before) and stem(before) in self._acts
+    def _quotes_the_act_named(self, tokens: Sequence[str], entry: Entry) -> bool:
+        """Whether the question names an Act ("the Children Act", "care standards act") that `entry` itself
+        quotes: "what does the Children Act 2004 say about partnership", answered with section 10; not "what
+        does the children act say about parental leave", whose best entry is a principle."""
+        said = {stem(w) for w in self._by_id[entry.id].said.split()}
+        return "act" in said and any(
+            word == "act" and _is_content(before) and stem(before) in self._acts and stem(before) in said
             for before, word in itertools.pairwise(tokens)
         )
 
@@ -655,6 +658,12 @@ class Searcher:
         asked = self.asked_kind(tokens) if kinds is None else None
         if asked is not None:  # "which principle mentions decommissioning": only a principle answers
             hits = [h for h in hits if h.entry.kind == asked]
+        term = _ends_asking_what_is(tokens) if kinds is None else None
+        if term is not None:  # "…, what is contracting?": its definition, if the glossary has one
+            defined = [
+                h for h in hits if h.entry.kind == "glossary" and stem(term) in self._by_id[h.entry.id].title
+            ]
+            hits = defined or hits
         what_are_the = kinds is None and _only_the_kind_asked(tokens)
         if what_are_the:  # "writing a paper for the board tomorrow, what are the 10 principles?": a list
             hits = [h for h in hits if h.entry.kind == "collection"] or hits
@@ -676,10 +685,12 @@ class Searcher:
             )
         )
         # "can someone explain in plain english what 'commissioning' actually means?" however it is worded
-        asks_what_a_term_means = (
-            top.kind == "glossary"
-            and bool(DEFINITION_WORDS.intersection(tokens))
-            and bool(self._by_id[top.id].title.intersection(stems))
+        asks_what_a_term_means = top.kind == "glossary" and (
+            (
+                bool(DEFINITION_WORDS.intersection(tokens))
+                and bool(self._by_id[top.id].title.intersection(stems))
+            )
+            or (term is not None and stem(term) in self._by_id[top.id].title)  # "…, what is contracting?"
         )
         known = [w for _, w, is_known in with_names if is_known]
         unknowns = [w for _, w, is_known in with_names if not is_known]
@@ -721,7 +732,7 @@ class Searcher:
                 rules_answer=hits[0].score >= MIN_SCORE
                 and (asks_for_a_list or asks_what_a_term_means or (enough and explained >= MIN_EXPLAINED)),
                 words=tuple(tokens),
-                names_a_known_act=self._names_a_known_act(tokens),
+                names_a_known_act=self._quotes_the_act_named(tokens, top),
             ),
         )
 
@@ -860,12 +871,14 @@ def _asks_what_is(tokens: Sequence[str], stems: Sequence[str]) -> bool:
     ending in one ("I'm new - what is commissioning?")."""
     if len(stems) == 1 and any(t in ("what", "whats", "what's") for t in tokens[:2]):
         return True
+    return _ends_asking_what_is(tokens) is not None
+
+
+def _ends_asking_what_is(tokens: Sequence[str]) -> str | None:
+    """The term in a message that ends "…, what is commissioning?" or "…, whats procurement", if it does."""
     ending = [t for t in tokens[-4:] if t not in ("a", "an", "the")]
-    return (
-        len(ending) >= 2
-        and _is_content(ending[-1])
-        and (ending[-3:-1] == ["what", "is"] or ending[-2] == "whats")
-    )
+    asks = len(ending) >= 2 and (ending[-3:-1] == ["what", "is"] or ending[-2] == "whats")
+    return ending[-1] if asks and _is_content(ending[-1]) else None
 
 
 def _specificity(forms: Iterable[str]) -> float:

@@ -41,6 +41,8 @@ WHEN = datetime(2026, 11, 22, tzinfo=UTC)
         ("no - not yet", Reply(ReplyKind.ANSWER, "no", note="not yet")),
         ("dunno: ask Sam", Reply(ReplyKind.ANSWER, "not_sure", note="ask Sam")),
         ("maybe, on tuesdays", Reply(ReplyKind.UNKNOWN)),
+        ("no-one here knows, ask finance", Reply(ReplyKind.UNKNOWN)),  # a hyphen in a word is no dash
+        ("yes-ish", Reply(ReplyKind.UNKNOWN)),
         ("note:", Reply(ReplyKind.NOTE, "")),  # empty: the handler asks for the note
         ("", Reply(ReplyKind.UNKNOWN)),
     ],

@@ -103,6 +103,7 @@ async def test_an_answer_with_a_note_records_both_and_an_empty_note_asks_for_its
     await wait_steps(app, 2)
     told_both = await app.fake.wait_for(lambda c: c.method == "chat.postEphemeral", count=2)
     assert "Noted on step 1" in told_both[1].text
+    assert "Recorded *Partly* as its answer: reply *back* to change it" in told_both[1].text
     run = (await app.deps.runs.open_runs("T0TESTTEAM", CHANNEL))[0]
     assert {k: v.value for k, v in (await app.deps.runs.answers(run.id)).items()} == {"p1": "partly"}
     assert [n.text for n in await app.deps.runs.notes(run.id)] == ["only for the under-fives so far"]
@@ -345,5 +346,6 @@ async def test_conversation_in_a_finished_checklist_thread_is_left_alone(app: Ru
     await click_option(app, step, "Cancel checklist")
     await app.fake.wait_for(lambda c: c.method == "chat.postMessage" and "cancelled this checklist" in c.text)
     await reply_in_thread(app, parent, "great session everyone, thanks all")
+    await reply_in_thread(app, parent, "yes, thanks all")  # reads like an answer with a note: still chat
     await asyncio.sleep(0.4)
     assert app.fake.api_calls("chat.postEphemeral") == []
