@@ -658,8 +658,10 @@ class Searcher:
         asked = self.asked_kind(tokens) if kinds is None else None
         if asked is not None:  # "which principle mentions decommissioning": only a principle answers
             hits = [h for h in hits if h.entry.kind == asked]
-        term = _ends_asking_what_is(tokens) if kinds is None else None
-        if term is not None:  # "…, what is contracting?": its definition, if the glossary has one
+        term = (_ends_asking_what_is(tokens) or _asks_what_a_term_covers(tokens)) if kinds is None else None
+        if (
+            term is not None
+        ):  # "…, what is contracting?", "is procurement just the buying bit?": the glossary's
             defined = [
                 h for h in hits if h.entry.kind == "glossary" and stem(term) in self._by_id[h.entry.id].title
             ]
@@ -872,6 +874,21 @@ def _asks_what_is(tokens: Sequence[str], stems: Sequence[str]) -> bool:
     if len(stems) == 1 and any(t in ("what", "whats", "what's") for t in tokens[:2]):
         return True
     return _ends_asking_what_is(tokens) is not None
+
+
+# "is procurement just the buying bit?", "does contracting include monitoring?", "is contracting part of
+# procurement?": what a term takes in, which its definition answers
+_TAKES_IN = frozenset(
+    {"just", "only", "basically", "include", "includes", "including", "part", "same", "separate"}
+)
+
+
+def _asks_what_a_term_covers(tokens: Sequence[str]) -> str | None:
+    """The term in "is <term> just…", "does <term> include…", "is <term> part of / the same as…"."""
+    for i in range(len(tokens) - 2):
+        if tokens[i] in ("is", "does", "isnt", "doesnt") and _TAKES_IN.intersection(tokens[i + 2 : i + 5]):
+            return tokens[i + 1] if _is_content(tokens[i + 1]) else None
+    return None
 
 
 def _ends_asking_what_is(tokens: Sequence[str]) -> str | None:

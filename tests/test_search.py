@@ -170,9 +170,28 @@ def test_which_kind_covers_a_topic_one_of_them_mentions_is_answered_with_one_of_
         ("I am new - what is commissioning?", "gloss-commissioning"),
         ("sorry newbie q, whats procurement", "gloss-procurement"),
         ("the board asked me and I said I'd check, what is contracting?", "gloss-contracting"),
+        # what a term takes in is its definition's to say
+        ("is procurement basically just the buying bit?", "gloss-procurement"),
+        ("does contracting include managing the contract after award, like payments", "gloss-contracting"),
+        ("sorry if obvious - is decommissioning just cutting services?", "gloss-decommissioning"),
     ],
 )
 def test_a_message_ending_in_what_is_a_term_asks_for_its_definition(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert best(kb, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("which act are the children's homes standards made under", "bg-nms-childrens-homes"),
+        ("whats the legal power behind the boarding schools minimum standards", "bg-nms-boarding"),
+        ("are the 2002 fostering minimum standards still in force", "bg-nms-fostering"),
+        ("what do the fostering standards cover", "service-fostering"),  # what they say: the service's entry
+    ],
+)
+def test_the_law_behind_a_services_standards_is_its_background_entry(
     kb: KnowledgeBase, question: str, expected: str
 ) -> None:
     assert best(kb, question) == expected
