@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from bot.metrics import Metrics
 from handlers.blocks import Message, decline_card, entry_card, escape, help_card, notice, truncate
@@ -11,7 +10,7 @@ from handlers.catalog import commands
 from knowledge.base import KnowledgeBase
 from knowledge.model import MEMBER_NOUNS
 from knowledge.search import Answer
-from knowledge.text import as_read, fold, searchable, strip_chat_markup
+from knowledge.text import as_read, emoji_in, fold, searchable
 
 logger = logging.getLogger(__name__)
 
@@ -55,14 +54,12 @@ THANKS_EMOJI = frozenset(
         "\N{HEAVY BLACK HEART}",
     }
 )
-_EMOJI_SAID = re.compile(r":[a-z0-9_+\-]+:|[^\w\s',.!?:)]")
 
 
 def small_talk(question: str) -> str | None:
     """A short reply to a greeting or thanks (in words or emoji), rather than the whole help card."""
-    text = " ".join(question.split())
-    emoji = {m.group(0).removesuffix("\N{VARIATION SELECTOR-16}") for m in _EMOJI_SAID.finditer(text)}
-    said = fold(" ".join(_EMOJI_SAID.sub(" ", strip_chat_markup(text)).split())).strip(" ?!.,:)")
+    emoji, rest = emoji_in(" ".join(question.split()))
+    said = fold(" ".join(rest.split())).strip(" ?!.,:)")
     if said in GREETINGS or (not said and emoji & WAVES):
         return GREETING_REPLY
     if said in THANKS or (not said and emoji & THANKS_EMOJI):

@@ -24,6 +24,7 @@ from handlers.slack_errors import explain
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_engine import (
     NOTE_LIMIT,
+    AnswerRecord,
     Reply,
     ReplyKind,
     Status,
@@ -149,7 +150,7 @@ async def start_run(
     await store.attach_thread(run.id, str(parent["ts"]))
     started = await store.get(run.id)
     assert started is not None
-    await post_step(kb, store, client, started, checklist, 0)
+    await post_step(kb, store, client, started, checklist, 0, answers={})  # a new run has none
     logger.info("checklist started: %s", checklist.id)
     return started
 
@@ -161,9 +162,13 @@ async def post_step(
     run: Run,
     checklist: Checklist,
     index: int,
+    answers: Mapping[str, AnswerRecord] | None = None,
 ) -> None:
-    earlier = (await store.answers(run.id)).get(checklist.steps[index].id)  # went back to it
-    message = cb.step_message(kb, run, checklist, index, earlier)
+    """Post step `index` in the run's thread; `answers`, the run's answers when the caller has just read them
+    (read here otherwise), says what the step had if someone went back to it."""
+    if answers is None:
+        answers = await store.answers(run.id)
+    message = cb.step_message(kb, run, checklist, index, answers.get(checklist.steps[index].id))
     posted = await client.chat_postMessage(
         channel=run.channel_id, thread_ts=run.thread_ts, **message.as_kwargs()
     )
@@ -260,7 +265,7 @@ async def _show(
         parent = cb.parent_message(run, checklist, len(answers), summary.percent if summary else None)
         await client.chat_update(channel=channel, ts=run.thread_ts, **parent.as_kwargs())
     if run.status == Status.OPEN:
-        await post_step(kb, store, client, run, checklist, run.step_index)
+        await post_step(kb, store, client, run, checklist, run.step_index, answers)
     elif summary is not None:
         await client.chat_postMessage(
             channel=channel, thread_ts=run.thread_ts, **cb.summary_message(summary, run.id).as_kwargs()

@@ -139,14 +139,18 @@ class WordModel:
         return logistic(self.intercept + sum(weights.get(f, 0.0) for f in word_features(words)))
 
 
-class Judge(Protocol):
-    def answers(self, signals: Signals) -> bool:
-        """Whether the best entry found answers the question."""
-        ...
+@dataclass(frozen=True)
+class Verdict:
+    answers: bool  # the best entry found answers the question
+    # declined, but close enough that the best entry is worth offering, labelled as the nearest the framework
+    # comes rather than as an answer
+    near_miss: bool = False
 
-    def near_miss(self, signals: Signals) -> bool:
-        """Whether a question this judge declines came close enough that its best entry is worth offering,
-        labelled as the nearest the framework comes rather than as an answer."""
+
+class Judge(Protocol):
+    def verdict(self, signals: Signals) -> Verdict:
+        """Whether the best entry found answers the question, and if not, whether it came close: one
+        evaluation of the model for both."""
         ...
 
 
@@ -264,11 +268,15 @@ class BoostedTrees:
             raw += self.learning_rate * tree.value[node]
         return logistic(raw)
 
+    def verdict(self, signals: Signals) -> Verdict:
+        chance = self.probability(signals)
+        return Verdict(chance >= self.threshold, OFFER_FLOOR <= chance < self.threshold)
+
     def answers(self, signals: Signals) -> bool:
-        return self.probability(signals) >= self.threshold
+        return self.verdict(signals).answers
 
     def near_miss(self, signals: Signals) -> bool:
-        return OFFER_FLOOR <= self.probability(signals) < self.threshold
+        return self.verdict(signals).near_miss
 
 
 def load_model(path: Path = MODEL_PATH) -> BoostedTrees:
@@ -296,17 +304,17 @@ class FreeQuestions:
 
     model: Judge
 
-    def answers(self, signals: Signals) -> bool:
+    def verdict(self, signals: Signals) -> Verdict:
         asks_by_name = (
             signals.asks_for_one_of_a_kind
             or signals.asks_for_a_list
             or signals.asks_what_a_term_means
             or signals.names_a_known_act
         )
-        return (asks_by_name and signals.rules_answer) or self.model.answers(signals)
+        return Verdict(True) if asks_by_name and signals.rules_answer else self.model.verdict(signals)
 
-    def near_miss(self, signals: Signals) -> bool:
-        return self.model.near_miss(signals)
+    def answers(self, signals: Signals) -> bool:
+        return self.verdict(signals).answers
 
 
 @cache

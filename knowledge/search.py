@@ -12,12 +12,12 @@ import itertools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from knowledge.answerability import WEIGHTY, Judge, Signals, shipped_judge
+from knowledge.answerability import WEIGHTY, Judge, Signals, Verdict, shipped_judge
 from knowledge.model import Entry
 from knowledge.text import (
     STOP_WORDS,
@@ -210,6 +210,11 @@ class _Doc:
     aliases: list[frozenset[str]] = field(default_factory=list)
     title: frozenset[str] = frozenset()
     said: str = ""  # the title and text as words, each between spaces: where exact references are looked for
+    said_stems: frozenset[str] = frozenset()  # the same words' stems
+
+    def about(self, stemmed: str, synonyms: Mapping[str, frozenset[str]]) -> bool:
+        """Whether this entry is about the question's word `stemmed`, itself or through a synonym."""
+        return stemmed in self.weights or not self.weights.keys().isdisjoint(synonyms.get(stemmed, ()))
 
 
 class Searcher:
@@ -229,7 +234,8 @@ class Searcher:
         seen: set[str] = set(_EXTRA_VOCAB)
         headline: set[str] = set()
         for entry in entries:
-            doc = _Doc(entry, said=f" {' '.join(words(fold(f'{entry.title} {entry.text}')))} ")
+            said = words(fold(f"{entry.title} {entry.text}"))
+            doc = _Doc(entry, said=f" {' '.join(said)} ", said_stems=frozenset(stem(w) for w in said))
             fields = {
                 # a one-word alias is a word the entry is about; a word of a longer alias ("test" in "soft
                 # market testing") counts as much as a word of the text, and the whole phrase earns its bonus
@@ -532,7 +538,7 @@ class Searcher:
         doc = self._by_id[entry.id]
         total = share = 0.0
         for stemmed, weight, is_known in weighed:
-            if stemmed in doc.weights or not doc.weights.keys().isdisjoint(self._synonyms.get(stemmed, ())):
+            if doc.about(stemmed, self._synonyms):
                 share += weight
                 total += weight
             # naming the framework is not a word left unexplained
@@ -540,19 +546,13 @@ class Searcher:
                 total += weight
         return share / total if total else 0.0
 
-    def _topic_explained(self, with_names: Sequence[tuple[str, float, bool]], entry: Entry) -> float:
-        """The share of what the question is about, known to the base or not, that `entry` itself covers,
-        leaving out the words that name the framework and its kinds: "which principle covers equality and
-        diversity" is about equality and diversity, of which Principle 10 covers one."""
+    def _misses_the_topic(self, with_names: Sequence[tuple[str, float, bool]], entry: Entry) -> bool:
+        """Whether `entry` is about none of what the question asks, known to the base or not, leaving out the
+        words that name the framework and its kinds: "which NOS function covers risk management" is about risk
+        management, which no function mentions. A question that is only the kind's name misses nothing."""
         doc = self._by_id[entry.id]
-        total = share = 0.0
-        for stemmed, weight, _ in with_names:
-            if stemmed in self._scope or stemmed in _KIND_STEMS:
-                continue
-            total += weight
-            if stemmed in doc.weights or not doc.weights.keys().isdisjoint(self._synonyms.get(stemmed, ())):
-                share += weight
-        return share / total if total else 1.0
+        topic = [s for s, weight, _ in with_names if weight and s not in self._scope and s not in _KIND_STEMS]
+        return bool(topic) and not any(doc.about(s, self._synonyms) for s in topic)
 
     def _most_about(self, weighed: Sequence[tuple[str, float, bool]], hits: list[Hit]) -> list[Hit]:
         """Of entries scoring within NEAR_TIE of the best, the one about most of the question comes first:
@@ -577,7 +577,7 @@ class Searcher:
         """Whether the question names an Act ("the Children Act", "care standards act") that `entry` itself
         quotes: "what does the Children Act 2004 say about partnership", answered with section 10; not "what
         does the children act say about parental leave", whose best entry is a principle."""
-        said = {stem(w) for w in self._by_id[entry.id].said.split()}
+        said = self._by_id[entry.id].said_stems
         return "act" in said and any(
             word == "act" and _is_content(before) and stem(before) in self._acts and stem(before) in said
             for before, word in itertools.pairwise(tokens)
@@ -612,8 +612,9 @@ class Searcher:
         judge = self._judge_for(kinds)
         # of near ties, the entry about most of the question first
         hits = self._most_about(case.weighed, case.hits)
-        if not judge.answers(case.signals):
-            near = hits[0].entry if judge.near_miss(case.signals) else None
+        verdict = judge.verdict(case.signals)
+        if not verdict.answers:
+            near = hits[0].entry if verdict.near_miss else None
             return Answer(declined=True, score=case.hits[0].score, terms=tuple(content), nearest=near)
         best = hits[0]
         close = tuple(h.entry for h in hits[1 : 1 + MAX_ALTERNATIVES] if h.score >= CLOSE_CALL * best.score)
@@ -676,7 +677,7 @@ class Searcher:
             return None
         top = hits[0].entry
         with_names = list(self._weighed(tokens, frozenset(), unknown))
-        if asked is not None and self._topic_explained(with_names, top) == 0.0:
+        if asked is not None and self._misses_the_topic(with_names, top):
             return None  # "which NOS function covers risk management": the best of them mentions none of it
         # "can you give me the full list of principles?" however much else the message says
         asks_for_a_list = top.kind == "collection" and (
@@ -750,14 +751,14 @@ class _Rules:
     """The hand-set rules (their verdict is measured with the rest, as `Signals.rules_answer`): the baseline the
     model is measured against, and the judge of searches within one kind."""
 
-    def near_miss(self, signals: Signals) -> bool:
-        return False
+    def verdict(self, signals: Signals) -> Verdict:
+        return Verdict(signals.rules_answer)
 
     def answers(self, signals: Signals) -> bool:
         return signals.rules_answer
 
 
-RULES: Judge = _Rules()
+RULES = _Rules()
 
 
 _NUMBER_STEMS = frozenset(stem(w) for w in number_words())
@@ -820,11 +821,10 @@ _NAMING_A_KIND = (
 def _only_the_kind_asked(tokens: Sequence[str]) -> bool:
     """ "…, what are the 10 principles?", "which are the four NOS functions": nothing but the kind (and how
     many, and its qualifiers) after "what are the", so the whole list is asked for, whatever came before."""
-    text = " ".join(tokens)
-    found = list(_WHAT_ARE_THE.finditer(text))
-    if not found or not tokens or tokens[-1] not in _PLURAL_KINDS:
+    if not _what_are_the(tokens):
         return False
-    after = text[found[-1].end() :].split()
+    text = " ".join(tokens)
+    after = text[list(_WHAT_ARE_THE.finditer(text))[-1].end() :].split()
     return all(word in _NAMING_A_KIND or parse_number(word) is not None for word in after)
 
 

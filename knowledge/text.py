@@ -61,6 +61,18 @@ def strip_chat_markup(text: str) -> str:
     return _EMOJI.sub(" ", text)
 
 
+# an emoji as typed: a code (":wave:") or a picture, any symbol that is not a letter, digit or punctuation
+_EMOJI_OR_PICTURE = re.compile(rf"{_EMOJI.pattern}|[^\w\s',.!?:)]")
+
+
+def emoji_in(text: str) -> tuple[frozenset[str], str]:
+    """The emoji in chat text (codes and pictures, as typed), and the text without them or other markup."""
+    found = frozenset(
+        m.group(0).removesuffix("\N{VARIATION SELECTOR-16}") for m in _EMOJI_OR_PICTURE.finditer(text)
+    )
+    return found, _EMOJI_OR_PICTURE.sub(" ", strip_chat_markup(text))
+
+
 def as_read(text: str) -> str:
     """Chat text as a person reads it, for quoting back: mentions dropped, a link shown as its label (or
     nothing, for a bare one), emoji codes kept (chat shows them as pictures), spaces collapsed. Still needs

@@ -22,6 +22,7 @@ from knowledge.answerability import (
     FreeQuestions,
     ModelError,
     Signals,
+    Verdict,
     WordModel,
     changed_probes,
     load_model,
@@ -39,6 +40,9 @@ class Never:
 
     def near_miss(self, signals: Signals) -> bool:
         return False
+
+    def verdict(self, signals: Signals) -> Verdict:
+        return Verdict(self.answers(signals), self.near_miss(signals))
 
 
 class Always(Never):
