@@ -231,20 +231,52 @@ def summarise(
     )
 
 
+# Export: notes, people's names (or user ids) and the chosen service come from people, not from this app, and
+# must show in any Markdown viewer (GitHub, VS Code, Obsidian...) as typed: never as a link, an image, HTML,
+# emphasis, a heading, a list or code. CommonMark guarantees that a backslash before an ASCII punctuation
+# character shows that character literally, so every one of them is escaped: "<" as \< can't open HTML or an
+# autolink, "&" as \& can't start an entity, [ ] ( ) and ! can't make a link or an image, and "|" can't end a
+# table cell. Bare URLs are defused the same way, with no character added: http://example.com is written as
+# http\:\/\/example\.com and shows as typed, but the link finders of GitHub (cmark-gfm) and VS Code
+# (markdown-it) need an unescaped ":" after the scheme, or a literal "www.". The one exception is an email
+# address: cmark-gfm finds those in the text after the escapes are undone, so an invisible WORD JOINER (U+2060,
+# zero width, no line break) follows each "@": me@example.org still reads the same, but is no mailto: link.
+# A table cell must also stay on its row: each run of line breaks (CR, LF, CRLF, VT, FF, NEL, U+2028, U+2029)
+# becomes " / ", a tab a space, and other control characters are dropped, as are lone surrogates (which JSON
+# can carry, but UTF-8 can't encode).
+_LINE_SEPARATOR = " / "
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+_WORD_JOINER = "\u2060"
+
+
+def _literal(text: str) -> str:
+    """`text` typed by a person, as Markdown that shows it as typed, on one line (see above)."""
+    lines = (_CONTROL.sub("", line.replace("\t", " ")).strip() for line in _LINE_BREAK.split(text))
+    escaped = (_PUNCTUATION.sub(r"\\\1", line).replace("@", "@" + _WORD_JOINER) for line in lines if line)
+    return _LINE_SEPARATOR.join(escaped)
+
+
+def _cell(text: str) -> str:
+    """The app's own `text` in a table cell: as written, but on one line and with no cell break."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def to_markdown(summary: Summary, *, title_suffix: str = "", names: Mapping[str, str] | None = None) -> str:
     """The results as a Markdown document, for export; `names` gives the people who answered by user id (an
-    id without a name is shown as it is)."""
+    id without a name is shown as it is). What people typed, their names and the choice show as literal text."""
     lines = [f"# {summary.checklist.title}{title_suffix}", "", summary.checklist.purpose, ""]
     if summary.choice:
-        lines += [f"**About:** {summary.choice}", ""]
+        lines += [f"**About:** {_literal(summary.choice)}", ""]
     if summary.score is not None:
         lines += [f"**Score:** {summary.percent}% over {summary.scored} scored answers", ""]
     lines += ["| # | Step | Answer | By | Notes |", "|---|---|---|---|---|"]
     for row in summary.rows:
         by = (names or {}).get(row.answer.user_id, row.answer.user_id) if row.answer else ""
-        notes = "; ".join(n.text for n in row.notes)
-        cells = [str(row.position), row.step.prompt, row.label, by, notes]
-        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+        notes = "; ".join(filter(None, (_literal(n.text) for n in row.notes)))
+        cells = [_cell(str(row.position)), _cell(row.step.prompt), _cell(row.label), _literal(by), notes]
+        lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     if summary.gaps:
         lines += ["## Gaps to work on", ""]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import string
+import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_engine import (
@@ -12,12 +19,21 @@ from knowledge.checklist_engine import (
     NoteRecord,
     Reply,
     ReplyKind,
+    Summary,
     parse_reply,
     summarise,
     to_markdown,
 )
 
 WHEN = datetime(2026, 11, 22, tzinfo=UTC)
+QUALITY_ANSWERS = {
+    "service": "fostering",
+    "specified": "yes",
+    "inspection": "partly",
+    "monitoring": "no",
+    "voice": "not_sure",
+    "value": "skipped",
+}
 
 
 @pytest.mark.parametrize(
@@ -68,15 +84,7 @@ def test_the_shipped_checklists(kb: KnowledgeBase) -> None:
 def test_summary_lists_gaps_with_their_source_text_and_scores(kb: KnowledgeBase) -> None:
     quality = kb.checklist("quality")
     assert quality is not None
-    values = {
-        "service": "fostering",
-        "specified": "yes",
-        "inspection": "partly",
-        "monitoring": "no",
-        "voice": "not_sure",
-        "value": "skipped",
-    }
-    answers = {k: AnswerRecord(k, v, "U1", WHEN) for k, v in values.items()}
+    answers = {k: AnswerRecord(k, v, "U1", WHEN) for k, v in QUALITY_ANSWERS.items()}
     notes = [NoteRecord("monitoring", "U2", "no KPI on it", WHEN)]
     summary = summarise(kb, quality, answers, notes)
     assert summary.choice == "Fostering service"
@@ -98,3 +106,149 @@ def test_summary_lists_gaps_with_their_source_text_and_scores(kb: KnowledgeBase)
         "Fostering services",
     ]
     assert "  > 2. Fostering services\n" in document
+
+
+# Export as safe Markdown: what people typed (notes), their names or user ids, and the choice must show as
+# typed, never as a link, an image, HTML or formatting, and never break the table.
+# CommonMark's ASCII punctuation: !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~
+PUNCTUATION = re.escape(string.punctuation)
+# a cell of people's text: only escaped punctuation, the " / " that stands for a line break, no control character
+FULLY_ESCAPED = re.compile(rf"(?:\\[{PUNCTUATION}]| / |[^{PUNCTUATION}\x00-\x1f\x7f-\x9f\u2028\u2029])*")
+WORD_JOINER = "\u2060"  # invisible, after each "@", so GitHub makes no mailto: link of an email address
+
+ATTACKS = [
+    # (typed, as exported: Markdown showing exactly the typed text)
+    ("[click](http://evil.example/a)", r"\[click\]\(http\:\/\/evil\.example\/a\)"),
+    ("![x](http://evil.example/i.png)", r"\!\[x\]\(http\:\/\/evil\.example\/i\.png\)"),
+    ("see [x][1]\n[1]: http://evil.example", r"see \[x\]\[1\] / \[1\]\: http\:\/\/evil\.example"),
+    ("<http://evil.example>", r"\<http\:\/\/evil\.example\>"),
+    (
+        "go to http://evil.example/?q=1 or www.evil.example",
+        r"go to http\:\/\/evil\.example\/\?q\=1 or www\.evil\.example",
+    ),
+    ("mail me@evil.example", "mail me\\@\u2060evil\\.example"),
+    ("<script>alert(1)</script>", r"\<script\>alert\(1\)\<\/script\>"),
+    ('<img src=x onerror="alert(1)">', r"\<img src\=x onerror\=\"alert\(1\)\"\>"),
+    ('<a href="http://evil.example">x</a>', r"\<a href\=\"http\:\/\/evil\.example\"\>x\<\/a\>"),
+    ("<!-- hidden -->", r"\<\!\-\- hidden \-\-\>"),
+    ("&lt;b&gt; &amp; &#60;", r"\&lt\;b\&gt\; \&amp\; \&\#60\;"),
+    (
+        "# heading\n- item\n1. item\n> quote\n    code\n```\n*em* _em_ `code` ~~del~~",
+        r"\# heading / \- item / 1\. item / \> quote / code / \`\`\` / \*em\* \_em\_ \`code\` \~\~del\~\~",
+    ),
+    ("a | b\r\nc\rd\u2028e\u2029f\x85g\n\n\nh", r"a \| b / c / d / e / f / g / h"),
+    ("tab\there\x00\x1b[31mred\x7f", r"tab here\[31mred"),
+    ("ends in a backslash \\", r"ends in a backslash \\"),
+    ("\\| is no cell break", r"\\\| is no cell break"),
+]
+
+
+def as_read(typed: str) -> str:
+    """What a person should read for `typed`: its lines, trimmed, between " / ", without control characters."""
+    lines = re.split(r"\r\n|[\n\r\v\f\x85\u2028\u2029]", typed)
+    kept = (
+        "".join(
+            " " if c == "\t" else c for c in line if c == "\t" or unicodedata.category(c) not in ("Cc", "Cs")
+        )
+        for line in lines
+    )
+    return " / ".join(line.strip() for line in kept if line.strip())
+
+
+def unescaped(cell: str) -> str:
+    """What a Markdown viewer shows for a fully escaped `cell`."""
+    return re.sub(rf"\\([{PUNCTUATION}])", r"\1", cell).replace(WORD_JOINER, "")
+
+
+def table(document: str, summary: Summary) -> list[list[str]]:
+    """The export's table rows, each as its cells, after checking it has a line per step and five columns."""
+    assert document.splitlines() == document.removesuffix("\n").split("\n")  # no other kind of line break
+    lines = document.split("\n")
+    start = lines.index("| # | Step | Answer | By | Notes |") + 2
+    rows = lines[start : lines.index("", start)]
+    assert len(rows) == len(summary.rows)
+    # as GFM splits a row: at each "|" without a backslash just before it
+    cells = [re.split(r"(?<!\\)\|", row) for row in rows]
+    assert all(len(c) == 7 and c[0] == c[-1] == "" for c in cells)  # "| a | b | c | d | e |": five cells
+    return [[cell.strip() for cell in c[1:-1]] for c in cells]
+
+
+def quality_summary(kb: KnowledgeBase, notes: Sequence[str] = (), by: str = "U1") -> Summary:
+    quality = kb.checklist("quality")
+    assert quality is not None
+    answers = {k: AnswerRecord(k, v, by, WHEN) for k, v in QUALITY_ANSWERS.items()}
+    return summarise(kb, quality, answers, [NoteRecord("monitoring", "U2", n, WHEN) for n in notes])
+
+
+def assert_literal(cell: str, typed: str) -> None:
+    assert FULLY_ESCAPED.fullmatch(cell), cell
+    assert "@" not in cell.replace("@" + WORD_JOINER, "")
+    assert unescaped(cell) == as_read(typed)
+
+
+@pytest.mark.parametrize(("typed", "exported"), ATTACKS)
+def test_a_note_exports_as_literal_text(kb: KnowledgeBase, typed: str, exported: str) -> None:
+    summary = quality_summary(kb, [typed])
+    rows = table(to_markdown(summary), summary)
+    assert rows[3][4] == exported  # the note is on step 4, "monitoring"
+    assert_literal(exported, typed)
+    assert [row[4] for i, row in enumerate(rows) if i != 3] == [""] * 5
+
+
+@pytest.mark.parametrize(("typed", "exported"), ATTACKS)
+def test_a_name_or_user_id_exports_as_literal_text(kb: KnowledgeBase, typed: str, exported: str) -> None:
+    by_name = quality_summary(kb)
+    by_id = quality_summary(kb, by=typed)  # no name: the user id is shown
+    for summary, document in (
+        (by_name, to_markdown(by_name, names={"U1": typed})),
+        (by_id, to_markdown(by_id)),
+    ):
+        assert [row[3] for row in table(document, summary)] == [exported] * 6
+    assert_literal(exported, typed)
+
+
+@pytest.mark.parametrize(("typed", "exported"), ATTACKS)
+def test_the_choice_exports_as_literal_text(kb: KnowledgeBase, typed: str, exported: str) -> None:
+    summary = dataclasses.replace(quality_summary(kb), choice=typed)
+    document = to_markdown(summary)
+    table(document, summary)
+    assert f"\n**About:** {exported}\n" in document
+
+
+def test_the_apps_own_text_and_several_notes_in_the_export(kb: KnowledgeBase) -> None:
+    summary = quality_summary(kb, ["Ask Sam (finance)", " \n\t", "a|b\nc"])
+    document = to_markdown(summary, names={"U1": "Priya Shah"})
+    rows = table(document, summary)
+    # the app's prompts are as written ("?" unescaped); a note of nothing but spaces leaves no empty "; "
+    assert rows[3] == [
+        "4",
+        "Are issues raised at inspection followed up in contract monitoring and review?",
+        "No",
+        "Priya Shah",
+        r"Ask Sam \(finance\); a\|b / c",
+    ]
+    assert "**About:** Fostering service\n" in document
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    note=st.text(
+        st.one_of(
+            st.characters(exclude_categories=()),  # lone surrogates too: Slack's JSON can carry them
+            st.sampled_from(
+                ["|", "\\", "\n", "\r", "\u2028", "\u2029", "\x85", "`", "<", "[", "]", "(", ")"]
+            ),
+        )
+    ),
+    name=st.text(),
+)
+def test_any_note_or_name_keeps_the_table_whole(kb: KnowledgeBase, note: str, name: str) -> None:
+    summary = quality_summary(kb, [note, note])
+    document = to_markdown(summary, names={"U1": name})
+    document.encode()  # the file is uploaded as UTF-8
+    rows = table(document, summary)  # a row per step, five cells in each
+    both = rows[3][4]
+    one = both[: (len(both) - 2) // 2]
+    assert both == (f"{one}; {one}" if one else "")
+    assert_literal(one, note)
+    assert_literal(rows[0][3], name)
