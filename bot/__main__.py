@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.db import DatabaseUnavailable
 from bot.logs import setup_logging
 from bot.runtime import settle_garbage_collector
 from bot.settings import Settings, SettingsError
@@ -84,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KnowledgeError as exc:
         print(f"The knowledge base has problems; fix them and start again:\n{exc}", file=sys.stderr)
         return 3
+    except DatabaseUnavailable as exc:
+        print(f"Database error: {exc}", file=sys.stderr)
+        return 4
     except KeyboardInterrupt:
         return 130
 
@@ -219,10 +223,13 @@ async def _until_stopped(deps: object) -> None:
     await stop.wait()
 
 
-def _ready(deps: Deps, app: AsyncApp, worker: bool = True) -> AnswerWorker | None:
-    """Start-up done: start the answer worker (unless another process runs it), then settle the GC."""
+async def _ready(deps: Deps, app: AsyncApp, worker: bool = True) -> AnswerWorker | None:
+    """Start-up done: check the bot token, start the answer worker (unless another process runs it), then
+    settle the GC."""
+    from bot.app import check_token
     from bot.worker import start_worker
 
+    await check_token(app)
     started = start_worker(deps, app) if worker else None
     if started is None:
         logger.info("no answer worker in this process: `python -m bot worker` answers queued questions")
@@ -234,17 +241,17 @@ async def _worker(deps: object, host: str, port: int | None) -> None:
     from aiohttp import web
 
     from bot.app import create_app
-    from bot.web import add_operator_routes
+    from bot.web import SlackCheck, add_operator_routes
     from bot.worker import stop_app
     from handlers.context import Deps
 
     assert isinstance(deps, Deps)
     app = create_app(deps)  # for its Web API client, and with many workspaces their tokens
-    worker = _ready(deps, app)
+    worker = await _ready(deps, app)
     runner = None
     if port is not None:  # health and metrics for operators: the worker's counts live in this process
         operator_app = web.Application()
-        add_operator_routes(operator_app, deps)
+        add_operator_routes(operator_app, deps, None if deps.settings.oauth else SlackCheck(app.client))
         runner = web.AppRunner(operator_app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
@@ -266,7 +273,7 @@ async def _serve(deps: object, host: str, port: int, in_process_worker: bool) ->
 
     assert isinstance(deps, Deps)
     app = create_app(deps)
-    worker = _ready(deps, app, in_process_worker)
+    worker = await _ready(deps, app, in_process_worker)
     runner = web.AppRunner(create_web_app(app, deps), access_log=None, shutdown_timeout=10)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
@@ -291,7 +298,7 @@ async def _socket(deps: object, in_process_worker: bool) -> None:
     handler = AsyncSocketModeHandler(app, deps.settings.slack_app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     logger.info("Socket Mode: connected")
-    worker = _ready(deps, app, in_process_worker)
+    worker = await _ready(deps, app, in_process_worker)
     sweeper = asyncio.create_task(_expire_forever(deps, app))
     await _until_stopped(deps)
     sweeper.cancel()

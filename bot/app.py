@@ -12,14 +12,17 @@ from slack_bolt.error import BoltError
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.oauth import oauth_settings
+from bot.storage import DATABASE_FAILURES
 from handlers import register_all
 from handlers.blocks import notice
 from handlers.catalog import commands
 from handlers.context import DEPS_KEY, Deps
+from handlers.slack_errors import error_code
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,14 @@ KNOWN_COMMANDS = frozenset(name for name, _usage, _what in commands())
 NOT_INSTALLED = (
     "Commissioning Guide isn't installed in this workspace yet. Ask a workspace admin to add it from the "
     "app's install page (/slack/install on the address it runs at)."
+)
+DATABASE_DOWN = (
+    "I couldn't save that: my database isn't reachable just now, so nothing was changed. "
+    "Please try again in a minute."
+)
+BAD_TOKEN = (
+    "Commissioning Guide can't talk to Slack with the token it was given. Ask whoever runs it to check "
+    "SLACK_BOT_TOKEN (the Bot User OAuth Token on the app's OAuth & Permissions page)."
 )
 SORRY = "Sorry, something went wrong on my side and I could not finish that. Please try again in a minute."
 
@@ -102,7 +113,7 @@ def create_app(
         process_before_response=process_before_response,
         logger=_bolt_logger,
         oauth_settings=oauth_settings(settings, deps.store.engine) if many_workspaces else None,
-        user_facing_authorize_error_message=NOT_INSTALLED,
+        user_facing_authorize_error_message=NOT_INSTALLED if many_workspaces else BAD_TOKEN,
         # Bolt's AI-assistant thread helpers: unused here, and a middleware run on every event.
         attaching_conversation_kwargs_enabled=False,
     )
@@ -141,6 +152,26 @@ def workspace_client(app: AsyncApp) -> Callable[..., Awaitable[AsyncWebClient | 
     return client_for
 
 
+async def check_token(app: AsyncApp) -> bool:
+    """At start: say plainly, in the log, if Slack refuses the bot token (the app still starts, and /readyz
+    fails, so an operator sees it before users do). Many workspaces: each has its own token; nothing to check."""
+    if app.installation_store is not None:
+        return True
+    try:
+        await app.client.auth_test()
+    except SlackApiError as error:
+        logger.error(
+            "Slack refused SLACK_BOT_TOKEN (%s): copy the Bot User OAuth Token (xoxb-...) again from the "
+            "app's OAuth & Permissions page",
+            error_code(error),
+        )
+        return False
+    except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        logger.warning("could not reach Slack to check the bot token (%s)", type(error).__name__)
+        return False
+    return True
+
+
 async def close_app(app: AsyncApp) -> None:
     """Close the Web API client's HTTP session."""
     session = app.client.session
@@ -151,12 +182,17 @@ async def close_app(app: AsyncApp) -> None:
 async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:
     """The one error handler: log it for operators; tell the person, in words, if we can reach them."""
     kind = body.get("type") or body.get("command") or "request"
+    said = SORRY
     if isinstance(error, BoltError):
         logger.warning("bolt could not handle a %s: %s", kind, error)
+    elif isinstance(error, DATABASE_FAILURES):
+        # Expected while the database is away: one line, no traceback; the person is told nothing was saved.
+        logger.warning("database unavailable while handling a %s: %s", kind, type(error).__name__)
+        said = DATABASE_DOWN
     else:
         logger.exception("failed handling a %s", kind, exc_info=error)
     if respond is not None and body.get("response_url"):
         try:
-            await respond(response_type="ephemeral", replace_original=False, **notice(SORRY).as_kwargs())
+            await respond(response_type="ephemeral", replace_original=False, **notice(said).as_kwargs())
         except Exception:  # the person cannot be told; the failure is already logged
             logger.warning("could not tell the user about the failure")

@@ -9,6 +9,7 @@ write lock at once instead of failing to upgrade a read.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +35,7 @@ from knowledge.model import Checklist
 class Run:
     id: str
     team_id: str
+    enterprise_id: str | None
     channel_id: str
     thread_ts: str | None
     step_ts: str | None
@@ -48,6 +50,25 @@ class Run:
     @property
     def is_open(self) -> bool:
         return self.status == Status.OPEN
+
+    def belongs_to(self, place: Place) -> bool:
+        """Whether a request from `place` may touch this run: the same channel, in the same workspace (in an
+        Enterprise Grid, the same organisation: its channel ids are unique across its workspaces, and a shared
+        channel's members click from their own)."""
+        if self.channel_id != place.channel_id:
+            return False
+        if self.enterprise_id:
+            return self.enterprise_id == place.enterprise_id
+        return self.team_id == place.team_id
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a request came from, as Slack's payload says: workspace, Grid organisation (if any), channel."""
+
+    team_id: str
+    enterprise_id: str | None
+    channel_id: str
 
 
 @dataclass(frozen=True)
@@ -70,16 +91,40 @@ def _run(row: object) -> Run:
     return Run(**{k: mapping[k] for k in Run.__dataclass_fields__})
 
 
+KNOWN_THREADS = 10_000
+
+
 class ChecklistStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Checklist threads this process has seen, so that while the database is away a reply in one of them
+        # can be told it was not saved, and chat in any other thread is left alone. Bounded; oldest dropped.
+        self._threads: OrderedDict[tuple[str, str, str], None] = OrderedDict()
 
-    async def start(self, team_id: str, channel_id: str, checklist_id: str, user_id: str) -> Run:
+    def is_known_thread(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
+        return (team_id, channel_id, thread_ts) in self._threads
+
+    def _remember_thread(self, team_id: str, channel_id: str, thread_ts: str) -> None:
+        self._threads[(team_id, channel_id, thread_ts)] = None
+        self._threads.move_to_end((team_id, channel_id, thread_ts))
+        while len(self._threads) > KNOWN_THREADS:
+            self._threads.popitem(last=False)
+
+    async def start(
+        self,
+        team_id: str,
+        channel_id: str,
+        checklist_id: str,
+        user_id: str,
+        *,
+        enterprise_id: str | None = None,
+    ) -> Run:
         stamp = now()
         run_id = str(uuid.uuid4())
         values = dict(
             id=run_id,
             team_id=team_id,
+            enterprise_id=enterprise_id or None,
             channel_id=channel_id,
             thread_ts=None,
             step_ts=None,
@@ -99,6 +144,9 @@ class ChecklistStore:
         return run
 
     async def attach_thread(self, run_id: str, thread_ts: str) -> None:
+        run = await self.get(run_id)
+        if run is not None:
+            self._remember_thread(run.team_id, run.channel_id, thread_ts)
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(checklist_runs).where(checklist_runs.c.id == run_id).values(thread_ts=thread_ts)
@@ -142,7 +190,10 @@ class ChecklistStore:
                     )
                 )
             ).first()
-        return _run(row) if row is not None else None
+        if row is None:
+            return None
+        self._remember_thread(team_id, channel_id, thread_ts)
+        return _run(row)
 
     async def open_runs(self, team_id: str, channel_id: str) -> list[Run]:
         async with self.engine.connect() as conn:

@@ -60,6 +60,7 @@ class Console:
     async def __aenter__(self) -> Console:
         await self.fake.start()
         self.fake.on_call = self._show_call
+        self.fake.on_refusal = self._warn
         settings = dataclasses.replace(
             self.deps.settings,
             slack_api_url=self.fake.api_url,
@@ -106,7 +107,21 @@ class Console:
             payloads.signed_headers(self.secret, body, content_type)
         )
         response = await self.app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        if response.status == 200:
+            self._check_ack(response.body)
         return response.status, response.body
+
+    def _check_ack(self, body: str) -> None:
+        """A reply in the ack is a message Slack shows; the stand-in warns (via `_warn`) if Slack would not."""
+        try:
+            reply = json.loads(body) if body else None
+        except ValueError:
+            return
+        if isinstance(reply, dict):
+            self.fake.check_ack(reply)
+
+    def _warn(self, refusal: str) -> None:
+        self._print(f"⚠ Real Slack would refuse this: {refusal}")
 
     async def _command(self, line: str) -> None:
         command, _, text = line.partition(" ")

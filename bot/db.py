@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -16,9 +18,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    inspect,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
@@ -43,6 +47,9 @@ answer_jobs = Table(
     Column("channel_id", String(32), nullable=False),
     Column("thread_ts", String(32), nullable=True),
     Column("route", String(16), nullable=False),
+    # The question's own message ts: an answer carries it in its metadata, so a job retried after a post that
+    # may have reached Slack can look for its answer before posting again.
+    Column("message_ts", String(32), nullable=True),
     Column("enterprise_id", String(32), nullable=True),
     Column("enterprise_install", Boolean, nullable=False, default=False),
     Column("text", Text, nullable=False),
@@ -91,6 +98,9 @@ checklist_runs = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("team_id", String(32), nullable=False),
+    # The Enterprise Grid organisation, when there is one: a run is only touched from its own workspace
+    # (or organisation) and channel.
+    Column("enterprise_id", String(32), nullable=True),
     Column("channel_id", String(32), nullable=False),
     Column("thread_ts", String(32), nullable=True),
     Column("step_ts", String(32), nullable=True),
@@ -144,7 +154,15 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,  # a connection that died while the database was away is replaced, not used
+        hide_parameters=True,
+        # asyncpg's connect timeout: a database that does not answer fails in seconds, not a minute
+        connect_args={"timeout": 10},
+    )
 
 
 SCHEMA_LOCK = 7_372_001  # any fixed number: PostgreSQL's advisory lock for "creating the schema"
@@ -160,6 +178,7 @@ async def create_schema(engine: AsyncEngine) -> None:
                 ):  # one process at a time; the others then find the tables
                     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
                 await conn.run_sync(metadata.create_all, checkfirst=True)
+                await conn.run_sync(_add_missing_columns)
             return
         except OperationalError:  # SQLite: another process created a table between the check and the create
             if attempt == 2:
@@ -167,8 +186,97 @@ async def create_schema(engine: AsyncEngine) -> None:
             await asyncio.sleep(0.1)
 
 
+def _add_missing_columns(conn: Connection) -> None:
+    """Columns added to a table after it was first created, added to a database made by an older version.
+
+    Only nullable columns are ever added to an existing table, so this is all a new version needs: no data
+    is rewritten and an older process sharing the database keeps working.
+    """
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise RuntimeError(f"cannot add the required column {table.name}.{column.name} in place")
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+
+
+def schema_problems_sync(conn: Connection) -> list[str]:
+    """Tables or columns the app needs that the database lacks (empty when the schema is complete)."""
+    inspector = inspect(conn)
+    problems = []
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            problems.append(f"table {table.name} is missing")
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        problems.extend(
+            f"column {table.name}.{c.name} is missing" for c in table.columns if c.name not in present
+        )
+    return problems
+
+
 def insert_ignoring_duplicates(engine: AsyncEngine, table: Table) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING in the engine's dialect."""
     if engine.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database in DATABASE_URL cannot be used; the message says why and what to do, in one line."""
+
+
+def sqlite_file_problem(url: str) -> str | None:
+    """For a SQLite DATABASE_URL, what stops the file being made or opened (None when it can be)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    folder = Path(parsed.database).resolve().parent
+    shown = parsed.render_as_string(hide_password=True)
+    if not folder.is_dir():
+        return f"DATABASE_URL={shown}: the folder {folder} does not exist. Create it, or set DATABASE_URL to a path in one that does."
+    if not os.access(folder, os.W_OK):
+        return f"DATABASE_URL={shown}: the folder {folder} is not writable. Make it writable, or set DATABASE_URL elsewhere."
+    return None
+
+
+def explain_connection_error(url: str, error: BaseException) -> str:
+    """One line for an operator: which DATABASE_URL (password hidden), what went wrong, and the fix."""
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    cause: BaseException = getattr(error, "orig", None) or error
+    name = type(cause).__name__
+    words = " ".join(str(cause).split())[:200]
+    if parsed.get_backend_name() == "sqlite":
+        return (
+            f"DATABASE_URL={shown}: cannot use the SQLite file ({words or name}). "
+            "Check that its folder exists and is writable, or set DATABASE_URL to another path."
+        )
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    if name == "InvalidCatalogNameError" or ("does not exist" in words and "database" in words):
+        return (
+            f"DATABASE_URL={shown}: database {parsed.database!r} does not exist on {where}. Create it "
+            f"(createdb -h {parsed.host or 'localhost'} -p {parsed.port or 5432} -U {parsed.username or 'postgres'} "
+            f"{parsed.database}) or point DATABASE_URL at one that exists."
+        )
+    if (
+        isinstance(cause, ConnectionRefusedError)
+        or "refused" in words.lower()
+        or name == "ConnectionRefusedError"
+    ):
+        return (
+            f"DATABASE_URL={shown}: nothing is listening at {where}. Start PostgreSQL there, "
+            "or point DATABASE_URL at a running server."
+        )
+    if name in ("InvalidPasswordError", "InvalidAuthorizationSpecificationError"):
+        return (
+            f"DATABASE_URL={shown}: {where} refused the user or password ({words}). Fix them in DATABASE_URL."
+        )
+    return (
+        f"DATABASE_URL={shown}: could not use the database at {where} ({name}: {words}). "
+        "Check that it is running and that the URL is right."
+    )

@@ -36,6 +36,7 @@ class Question:
     text: str
     enterprise_id: str | None = None
     enterprise_install: bool = False
+    message_ts: str | None = None  # the question's own message; None in jobs queued by older versions
 
     def row(self, now: datetime) -> dict[str, object]:
         return {
@@ -46,6 +47,7 @@ class Question:
             "text": self.text.replace("\x00", ""),  # PostgreSQL text cannot hold NUL
             "enterprise_id": self.enterprise_id,
             "enterprise_install": self.enterprise_install,
+            "message_ts": self.message_ts,
             "enqueued_at": now,
             "attempts": 0,
         }
@@ -97,6 +99,7 @@ class JobQueue:
                     row["text"],
                     row["enterprise_id"],
                     bool(row["enterprise_install"]),
+                    row["message_ts"],
                 ),
                 attempts=row["attempts"],
                 enqueued_at=_aware(row["enqueued_at"]),

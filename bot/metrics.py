@@ -44,6 +44,11 @@ class Metrics:
             "Questions acknowledged and waiting for (or being answered by) an answer worker, in the database",
             registry=r,
         )
+        self.held = Gauge(
+            f"{PREFIX}_questions_held",
+            "Questions acknowledged while the database was unreachable, held in memory until it is back",
+            registry=r,
+        )
         self.commands = Counter(f"{PREFIX}_commands", "Slash commands handled", ["command"], registry=r)
         self.answers = Counter(
             f"{PREFIX}_answers", "Questions answered from the knowledge base", ["route"], registry=r

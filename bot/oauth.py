@@ -19,13 +19,10 @@ BOT_SCOPES = (
     "app_mentions:read",
     "channels:history",
     "chat:write",
-    "chat:write.public",
     "commands",
     "files:write",
     "groups:history",
     "im:history",
-    "im:read",
-    "im:write",
     "users:read",
 )
 INSTALL_PATH = "/slack/install"

@@ -21,6 +21,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 Handler = Callable[..., Awaitable[None]]
+PREFIX_END = ":"
 # What a dispatcher receives from Bolt and may pass on: the argument names Bolt injects.
 _INJECTED = (
     "ack",
@@ -53,7 +54,9 @@ class Router:
         self._actions: dict[str, Caller] = {}
         self._events: dict[str, Caller] = {}
         self._other_command: Caller | None = None
-        self._other_action: Caller | None = None
+        # Families of action_ids by prefix ("checklist_answer:" + the option): Slack wants every button in a
+        # block to have its own action_id, so buttons that do the same thing differ in a suffix.
+        self._action_prefixes: dict[str, Caller] = {}
 
     def command(self, name: str | re.Pattern[str]) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -65,12 +68,20 @@ class Router:
 
         return register
 
-    def action(self, action_id: str | re.Pattern[str]) -> Callable[[Handler], Handler]:
+    def action(self, action_id: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            if isinstance(action_id, re.Pattern):
-                self._other_action = _caller(handler)
-            else:
-                self._actions[action_id] = _caller(handler)
+            self._actions[action_id] = _caller(handler)
+            return handler
+
+        return register
+
+    def action_prefix(self, prefix: str) -> Callable[[Handler], Handler]:
+        """Register `handler` for every action_id that starts with `prefix` (which ends in ':')."""
+        if not prefix.endswith(PREFIX_END):
+            raise ValueError(f"an action_id prefix ends in {PREFIX_END!r}: {prefix!r}")
+
+        def register(handler: Handler) -> Handler:
+            self._action_prefixes[prefix] = _caller(handler)
             return handler
 
         return register
@@ -88,28 +99,38 @@ class Router:
 
     @property
     def actions(self) -> frozenset[str]:
-        return frozenset(self._actions)
+        """The action_ids handled: exact ones, and prefixes (ending in ':')."""
+        return frozenset(self._actions) | frozenset(self._action_prefixes)
+
+    def _action_handler(self, action_id: str) -> Caller | None:
+        found = self._actions.get(action_id)
+        if found is None and PREFIX_END in action_id:
+            found = self._action_prefixes.get(action_id[: action_id.index(PREFIX_END) + 1])
+        return found
 
     def install(self) -> None:
         """Register the dispatchers with Bolt; call once, after every handler module has registered."""
         events = self._events
         _register(
             self.app,
-            _dispatcher(self._commands, lambda kw: kw["command"].get("command"), lambda: self._other_command),
+            _dispatcher(
+                lambda name: self._commands.get(name, self._other_command),
+                lambda kw: kw["command"].get("command"),
+            ),
             lambda body: "command" in body,
             auto_ack=False,
             public=lambda: self.app.command(re.compile(r".*")),
         )
         _register(
             self.app,
-            _dispatcher(self._actions, lambda kw: kw["action"].get("action_id"), lambda: self._other_action),
+            _dispatcher(self._action_handler, lambda kw: kw["action"].get("action_id")),
             lambda body: body.get("type") == "block_actions" and "actions" in body,
             auto_ack=False,
             public=lambda: self.app.action(re.compile(r".*")),
         )
         _register(
             self.app,
-            _dispatcher(events, lambda kw: kw["event"].get("type"), lambda: None),
+            _dispatcher(events.get, lambda kw: kw["event"].get("type")),
             lambda body: (
                 body.get("type") == "event_callback"
                 and isinstance(body.get("event"), dict)
@@ -156,10 +177,8 @@ def _register(
 Caller = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def _dispatcher(
-    table: dict[str, Caller], name_of: Callable[[dict[str, Any]], Any], other: Callable[[], Caller | None]
-) -> Handler:
-    """A Bolt listener that finds its handler in `table` by the request's name, else the catch-all, else just acks."""
+def _dispatcher(find: Callable[[str], Caller | None], name_of: Callable[[dict[str, Any]], Any]) -> Handler:
+    """A Bolt listener that finds its handler by the request's name (`find`), else just acks."""
 
     async def dispatch(
         ack: Any,
@@ -175,7 +194,7 @@ def _dispatcher(
         event: Any = None,
     ) -> None:
         kwargs = locals()
-        handler = table.get(str(name_of(kwargs)), other())
+        handler = find(str(name_of(kwargs)))
         if handler is None:
             await ack()
             return

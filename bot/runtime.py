@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
 from bot.checklist_store import ChecklistStore
-from bot.db import create_schema, make_engine
+from bot.db import (
+    DatabaseUnavailable,
+    create_schema,
+    explain_connection_error,
+    make_engine,
+    sqlite_file_problem,
+)
 from bot.oauth import create_oauth_tables
 from bot.settings import Settings
-from bot.storage import Store
+from bot.storage import DATABASE_FAILURES, Store
 from handlers.context import Deps, KnowledgeHolder
 from knowledge.loader import load_knowledge
 
 
 async def build_deps(settings: Settings) -> Deps:
     kb = load_knowledge(settings.knowledge_dir)
+    problem = sqlite_file_problem(settings.database_url)
+    if problem:
+        raise DatabaseUnavailable(problem)
     engine = make_engine(settings.database_url)
-    await create_schema(engine)
-    if settings.oauth:
-        await create_oauth_tables(settings, engine)
+    try:
+        await create_schema(engine)
+        if settings.oauth:
+            await create_oauth_tables(settings, engine)
+    except DATABASE_FAILURES as error:
+        await engine.dispose()
+        await asyncio.sleep(0.1)  # let the driver's connection threads finish before the event loop closes
+        raise DatabaseUnavailable(explain_connection_error(settings.database_url, error)) from None
     return Deps(
         settings=settings,
         knowledge=KnowledgeHolder(kb, settings.knowledge_dir),

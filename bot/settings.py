@@ -32,6 +32,8 @@ class Settings:
     slack_client_secret: str | None = None
     slack_redirect_uri: str | None = None
     checklist_expiry_days: float = 7.0
+    # How long an answer worker holds a question before another may take it (it gives up at half of it).
+    answer_lease_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -94,6 +96,7 @@ class Settings:
                 u for u in (get("ADMIN_USER_IDS") or "").replace(" ", ",").split(",") if u
             ),
             checklist_expiry_days=_float(get("CHECKLIST_EXPIRY_DAYS"), "CHECKLIST_EXPIRY_DAYS", 7.0),
+            answer_lease_seconds=_float(get("ANSWER_LEASE_SECONDS"), "ANSWER_LEASE_SECONDS", 60.0),
             slack_client_id=client_id,
             slack_client_secret=client_secret,
             slack_redirect_uri=get("SLACK_REDIRECT_URI"),

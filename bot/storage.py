@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import answer_jobs, channel_state, claims, feedback, insert_ignoring_duplicates, unanswered
+from bot.db import (
+    answer_jobs,
+    channel_state,
+    claims,
+    create_schema,
+    feedback,
+    insert_ignoring_duplicates,
+    schema_problems_sync,
+    unanswered,
+)
+from bot.held import HeldQuestions
 from bot.jobs import JobQueue, Question
 
+# What an unreachable or broken database raises: SQLAlchemy wraps the driver's errors; a refused or dropped
+# connection can surface as OSError, a hung one as TimeoutError.
+DATABASE_FAILURES: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, TimeoutError)
+
 CLAIM_LIFETIME = timedelta(days=1)
+logger = logging.getLogger(__name__)
 
 
 def now() -> datetime:
@@ -45,6 +61,30 @@ class Store:
         self._claim_statement = insert_ignoring_duplicates(engine, claims).returning(claims.c.key)
         self._waiting: list[tuple[str, Question | None, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self.held = HeldQuestions(self._save_held, DATABASE_FAILURES)
+
+    async def _save_held(self, key: str, question: Question) -> bool:
+        try:
+            return await self.claim(key, then_queue=question)
+        except DATABASE_FAILURES:
+            # Reachable again but without the app's tables (a database restored empty, say): make them, as
+            # a start would, and try once more; still failing, the question stays held.
+            problems = await self.schema_problems()
+            if not problems or any(p.startswith("database unreachable") for p in problems):
+                raise
+            logger.warning("the database is back without the app's tables; creating them")
+            await create_schema(self.engine)
+            return await self.claim(key, then_queue=question)
+
+    async def claim_question(self, key: str, question: Question) -> bool:
+        """Claim `key` and queue `question` once (as `claim`); if the database is unreachable, hold the question
+        in memory and save it when the database is back (bot/held.py). True unless it was already claimed or
+        could not even be held."""
+        try:
+            return await self.claim(key, then_queue=question)
+        except DATABASE_FAILURES as error:
+            logger.warning("could not save a question (%s); holding it", type(error).__name__)
+            return self.held.hold(key, question)
 
     async def claim(self, key: str, *, then_queue: Question | None = None) -> bool:
         """True the first time `key` is claimed, by any process sharing the database; False after.
@@ -169,11 +209,20 @@ class Store:
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(select(1))
-        except (DBAPIError, OSError):
+        except DATABASE_FAILURES:
             return False
         return True
 
+    async def schema_problems(self) -> list[str]:
+        """What the schema lacks, or that the database cannot be reached: empty when all is in place."""
+        try:
+            async with self.engine.connect() as conn:
+                return await conn.run_sync(schema_problems_sync)
+        except DATABASE_FAILURES as error:
+            return [f"database unreachable ({type(error).__name__})"]
+
     async def close(self) -> None:
+        await self.held.close()
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
         await self.engine.dispose()

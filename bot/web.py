@@ -2,32 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hashlib
 import logging
 import time
+from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy.exc import DBAPIError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import KNOWN_COMMANDS
 from bot.metrics import CONTENT_TYPE
+from bot.storage import DATABASE_FAILURES, Store
 from handlers.context import Deps
+from handlers.slack_errors import error_code
 
 logger = logging.getLogger(__name__)
 requests_log = logging.getLogger("bot.requests")
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; larger bodies get 413
-SLACK_TYPES = ("application/x-www-form-urlencoded", "application/json")
+FORM = "application/x-www-form-urlencoded"
+SLACK_TYPES = (FORM, "application/json")
 
 
 def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
     verifier = SignatureVerifier(deps.settings.slack_signing_secret or "")
+    replays = ReplayGuard(deps.store)
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
@@ -36,27 +46,38 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
             return web.Response(
                 status=415, text="Slack sends application/x-www-form-urlencoded or application/json"
             )
-        raw = await request.read()
+        # Refused before it is read whole: Slack's payloads are far smaller.
+        if (request.content_length or 0) > MAX_BODY:
+            deps.metrics.requests.labels("unknown", "too_large").inc()
+            return web.Response(status=413, text="Request body too large")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:  # no Content-Length (chunked), and more than MAX_BODY arrived
+            deps.metrics.requests.labels("unknown", "too_large").inc()
+            return web.Response(status=413, text="Request body too large")
         # Decode leniently: a forged body of invalid UTF-8 must fail the signature check, not crash.
         body = raw.decode("utf-8", errors="replace")
+        headers = dict(request.headers)
+        # The signature is checked before the body is parsed, so nothing a forger sends is ever parsed.
+        if not verifier.is_valid_request(body, headers):
+            deps.metrics.requests.labels("unverified", "refused").inc()
+            requests_log.info("unverified -> 401", extra={"kind": "unverified", "outcome": "refused"})
+            return web.Response(status=401, text="Invalid or stale signature")
+        if request.content_type == FORM and await replays.seen(headers):
+            # The same signed command or button press sent again (Slack never re-sends these): done once.
+            deps.metrics.requests.labels("replayed", "refused").inc()
+            requests_log.warning("a signed request was replayed; ignored")
+            return web.Response(status=200, text="")
         try:
-            # Bolt parses the body here, before it checks the signature; a body that is not the JSON or form
-            # it claims to be is refused as malformed.
-            bolt_request = AsyncBoltRequest(
-                body=body, query=request.query_string, headers=dict(request.headers)
-            )
-        except (ValueError, TypeError, KeyError, AttributeError):  # found by the property-based tests
+            # Bolt parses the body here; a body that is not the JSON or form it claims to be is refused.
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers={**headers})
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             deps.metrics.requests.labels("unknown", "bad_request").inc()
             return web.Response(status=400, text="Malformed request body")
         if malformed(bolt_request.body):
             deps.metrics.requests.labels("unknown", "bad_request").inc()
             return web.Response(status=400, text="Malformed Slack payload")
-        # Only when full (the signature check costs time; Bolt checks every request's again anyway).
-        if (
-            deps.inflight.full
-            and bolt_request.body.get("type") == "event_callback"
-            and verifier.is_valid_request(body, dict(request.headers))
-        ):
+        if deps.inflight.full and bolt_request.body.get("type") == "event_callback":
             await deps.inflight.room()  # backpressure for signed events only: see bot/backpressure.py
         bolt_response = await app.async_dispatch(bolt_request)
         elapsed = time.perf_counter() - started
@@ -87,33 +108,103 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
 
         web_app.router.add_get(flow.install_path, install)
         web_app.router.add_get(flow.redirect_uri_path, oauth_redirect)
-    add_operator_routes(web_app, deps)
+    add_operator_routes(web_app, deps, SlackCheck(app.client) if not deps.settings.oauth else None)
     return web_app
 
 
-def add_operator_routes(web_app: web.Application, deps: Deps) -> None:
-    """GET /healthz (alive), /readyz (content loaded, database reachable) and /metrics (Prometheus): on the
-    HTTP app, and on `python -m bot worker --port`."""
+def add_operator_routes(web_app: web.Application, deps: Deps, slack: SlackCheck | None = None) -> None:
+    """GET /healthz (alive), /readyz (content loaded, database reachable with its schema, and the bot token
+    accepted by Slack) and /metrics (Prometheus): on the HTTP app, and on `python -m bot worker --port`."""
 
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
     async def readyz(_request: web.Request) -> web.Response:
-        checks = {
+        problems = await deps.store.schema_problems()
+        checks: dict[str, bool] = {
             "knowledge": len(deps.knowledge.current.entries) > 0,
-            "database": await deps.store.ping(),
+            "database": not any(p.startswith("database unreachable") for p in problems),
+            "schema": not problems,
         }
+        if slack is not None:
+            checks["slack"] = await slack.ok()
         ready = all(checks.values())
-        return web.json_response({"ready": ready, "checks": checks}, status=200 if ready else 503)
+        # Which check failed, and why, for the operator; no secrets and no message text in either.
+        detail: dict[str, object] = {"ready": ready, "checks": checks}
+        if problems:
+            detail["database_problems"] = problems[:10]
+        if slack is not None and slack.problem:
+            detail["slack_problem"] = slack.problem
+        return web.json_response(detail, status=200 if ready else 503)
 
     async def metrics(_request: web.Request) -> web.Response:
-        with contextlib.suppress(DBAPIError, OSError):  # the rest is still worth reporting without it
+        with contextlib.suppress(*DATABASE_FAILURES):  # the rest is still worth reporting without it
             deps.metrics.queued.set(await deps.store.jobs.depth())
+        deps.metrics.held.set(len(deps.store.held))
         return web.Response(body=deps.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     web_app.router.add_get("/metrics", metrics)
+
+
+class SlackCheck:
+    """Whether Slack accepts the bot token (auth.test), for /readyz: a good answer is trusted for a minute, a
+    bad one is asked again at most every few seconds, so probes never flood Slack."""
+
+    GOOD_FOR = 60.0
+    BAD_FOR = 5.0
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self.problem: str | None = None
+        self._checked_at = -1e9
+        self._ok = False
+
+    async def ok(self) -> bool:
+        now = time.monotonic()
+        if now - self._checked_at < (self.GOOD_FOR if self._ok else self.BAD_FOR):
+            return self._ok
+        self._checked_at = now
+        try:
+            async with asyncio.timeout(5):
+                await self.client.auth_test()
+        except SlackApiError as error:
+            self._ok, self.problem = False, f"Slack refused SLACK_BOT_TOKEN ({error_code(error)})"
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            self._ok, self.problem = False, f"Slack could not be reached ({type(error).__name__})"
+        else:
+            self._ok, self.problem = True, None
+        return self._ok
+
+
+class ReplayGuard:
+    """Remembers the signatures of form-encoded requests (slash commands, button presses) for as long as their
+    timestamp is accepted (5 minutes), so a signed request captured and sent again is done only once.
+
+    In this process's memory first, then in the database for the replicas beside it. If the database is
+    down, memory alone decides: commands that need no database keep working.
+    """
+
+    WINDOW = 5 * 60.0
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    async def seen(self, headers: Mapping[str, str]) -> bool:
+        signature = headers.get("X-Slack-Signature") or headers.get("x-slack-signature") or ""
+        now = time.monotonic()
+        while self._seen and next(iter(self._seen.values())) < now - self.WINDOW:
+            self._seen.popitem(last=False)
+        if signature in self._seen:
+            return True
+        self._seen[signature] = now
+        key = "sig:" + hashlib.sha256(signature.encode()).hexdigest()
+        try:
+            return not await self.store.claim(key)
+        except DATABASE_FAILURES:
+            return False
 
 
 EVENT_KINDS = frozenset({"app_mention", "message"})

@@ -24,6 +24,7 @@ from bot.drain import finish_listeners
 from bot.jobs import LEASE, Job, JobQueue
 from handlers.context import Deps
 from handlers.messages import answer_question
+from handlers.slack_errors import error_code, http_status
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,9 @@ class AnswerWorker:
             except TimeoutError:
                 logger.warning("answering a question took too long; will retry")
                 done = False
+            except Exception:  # one failed answer must not cut the rest of the batch short
+                logger.exception("failed answering a question; will retry")
+                done = False
             settled.add(job.id)
             if done:
                 finished.append(job)
@@ -153,11 +157,12 @@ class AnswerWorker:
                     "workspace %s has uninstalled the app; dropping its question", question.team_id
                 )
                 return True
-            await answer_question(self.deps, client, question)
+            # A job leased before may have been posted by a worker that died or timed out after sending it.
+            await answer_question(self.deps, client, question, may_be_posted=job.attempts > 1)
         except SlackApiError as error:
-            code = str(error.response.get("error", "unknown"))
+            code = error_code(error)
             self.deps.metrics.slack_errors.labels(code).inc()
-            retry = code in TRANSIENT_ERRORS or error.response.status_code >= 500
+            retry = code in TRANSIENT_ERRORS or http_status(error) >= 500
             logger.warning("Slack refused an answer (%s)%s", code, "; will retry" if retry else "")
             return not retry
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
@@ -175,7 +180,8 @@ class AnswerWorker:
 
 def start_worker(deps: Deps, app: AsyncApp) -> AnswerWorker:
     """A worker answering with `app`'s Web API client (with many workspaces, each workspace's own token)."""
-    worker = AnswerWorker(deps, workspace_client(app))
+    lease = timedelta(seconds=deps.settings.answer_lease_seconds)
+    worker = AnswerWorker(deps, workspace_client(app), lease=lease)
     worker.start()
     return worker
 

@@ -29,7 +29,9 @@ from knowledge.model import Entry
 
 # Action ids: shared by the builders here and the app.action(...) registrations.
 SHARE_ACTION = "share_card"
-SHOW_ACTION = "show_entry"
+# A prefix: each "Show" button's action_id is this plus the entry id, as Slack refuses two buttons in one block
+# with the same action_id.
+SHOW_ACTION = "show_entry:"
 HELPFUL_ACTION = "feedback_helpful"
 NOT_HELPFUL_ACTION = "feedback_not_helpful"
 
@@ -223,7 +225,9 @@ def _entry_card(
         blocks.append(
             ActionsBlock(
                 block_id="alternatives",
-                elements=[_button(f"Did you mean: {e.label}", SHOW_ACTION, e.id) for e in alternatives[:3]],
+                elements=[
+                    _button(f"Did you mean: {e.label}", SHOW_ACTION + e.id, e.id) for e in alternatives[:3]
+                ],
             )
         )
     buttons: list[ButtonElement] = []
@@ -274,7 +278,7 @@ def decline_card(text: str, detail: str, nearest: Entry | None) -> Message:
     button = SectionBlock(
         block_id="nearest",
         text=MarkdownTextObject(text=truncate(offer, SECTION_LIMIT)),
-        accessory=_button("Show it", SHOW_ACTION, nearest.id),
+        accessory=_button("Show it", SHOW_ACTION + nearest.id, nearest.id),
     )
     said, *rest = declined.blocks  # the offer goes between what it cannot answer and what it can
     return Message(text=_plain(f"{text}\n{offer}\n{detail}"), blocks=[said, button.to_dict(), *rest])

@@ -13,14 +13,14 @@ from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.checklist_store import UNKNOWN_RUN, ChecklistStore, Run
+from bot.checklist_store import UNKNOWN_RUN, ChecklistStore, Place, Run
 from bot.metrics import Metrics
 from bot.router import Router
 from handlers import checklist_blocks as cb
 from handlers import context as ctx
 from handlers.blocks import Message, escape, notice
 from handlers.catalog import CHECKLIST_COMMAND
-from handlers.slack_errors import explain
+from handlers.slack_errors import error_code, explain
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_engine import (
     NOTE_LIMIT,
@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 Tell = Callable[[str], Awaitable[None]]
 GONE = "This checklist's content has been removed, so the run can't continue."
 CHANGED = "This checklist's content has changed since the run started, so it can't continue. Start a new one with /checklist."
+NOT_HERE = "That checklist belongs to another channel or workspace, so I can't change it from here. Type `/checklist status` in this channel to see its own."
+UNREACHABLE = "Slack didn't answer in time. Please try again in a minute."
 ALREADY_EXPORTED = "These results are already exported in the thread, as `{name}`."
 NAMES_WITHIN = 5.0  # seconds to wait for Slack to name the people in an export
 EMPTY_NOTE = "That note is empty: write it after *note:*, e.g. `note: agreed at the May board`."
@@ -87,8 +89,7 @@ async def handle_checklist(
         kb,
         runs(context),
         client,
-        ctx.team_id(command),
-        command.get("channel_id", ""),
+        ctx.place(command),
         checklist,
         user,
         tell=lambda t: _respond_privately(respond, t),
@@ -111,13 +112,11 @@ async def handle_start_button(
             respond, "That checklist no longer exists. Type `/checklist` to see the current ones."
         )
         return
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
     await start_run(
         kb,
         runs(context),
         client,
-        ctx.team_id(body),
-        channel,
+        ctx.place(body),
         checklist,
         body["user"]["id"],
         tell=lambda t: _respond_privately(respond, t),
@@ -128,24 +127,24 @@ async def start_run(
     kb: KnowledgeBase,
     store: ChecklistStore,
     client: AsyncWebClient,
-    team: str,
-    channel: str,
+    place: Place,
     checklist: Checklist,
     user: str,
     *,
     tell: Tell,
 ) -> Run | None:
     """Post the parent message and the first step in its thread."""
-    run = await store.start(team, channel, checklist.id, user)
+    channel = place.channel_id
+    run = await store.start(place.team_id, channel, checklist.id, user, enterprise_id=place.enterprise_id)
     try:
         parent = await client.chat_postMessage(
             channel=channel, **cb.parent_message(run, checklist, 0).as_kwargs()
         )
-    except SlackApiError as error:
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
         await store.apply(
             run.id, checklist, 0, Reply(ReplyKind.CANCEL), user
         )  # never leave a run nobody can see
-        await tell(explain(error))
+        await tell(explain(error) if isinstance(error, SlackApiError) else UNREACHABLE)
         return None
     await store.attach_thread(run.id, str(parent["ts"]))
     started = await store.get(run.id)
@@ -184,14 +183,20 @@ async def apply_reply(
     reply: Reply,
     user: str,
     *,
+    place: Place,
     step_ts: str | None,
     tell: Tell,
     metrics: Metrics | None = None,
 ) -> None:
-    """Record `reply` to step `expected` if the run is still there, then show what changed."""
+    """Record `reply` to step `expected` if the run is still there and `place` is its own, then show what
+    changed."""
     before = await store.get(run_id)
     if before is None:
         await tell(UNKNOWN_RUN)
+        return
+    if not before.belongs_to(place):
+        logger.warning("refused a checklist change from outside the run's channel or workspace")
+        await tell(NOT_HERE)
         return
     checklist = kb.checklist(before.checklist_id)
     if checklist is None:
@@ -213,13 +218,15 @@ async def apply_reply(
             metrics.checklist_completions.inc()
     try:
         await _show(kb, store, client, run, checklist, expected, reply, user, step_ts)
-    except SlackApiError as error:
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+        code = error_code(error) if isinstance(error, SlackApiError) else type(error).__name__
         if metrics is not None:
-            metrics.slack_errors.labels(str(error.response.get("error", "unknown"))).inc()
+            metrics.slack_errors.labels(code).inc()
         # The answer is recorded; the thread catches up on the next reply or "Show current step".
-        logger.warning("checklist %s: could not update Slack: %s", run.id, error.response.get("error"))
-        await tell(
-            f"Your answer to step {expected + 1} is recorded, but I couldn't update the thread: {explain(error)}"
+        logger.warning("checklist %s: could not update Slack: %s", run.id, code)
+        why = explain(error) if isinstance(error, SlackApiError) else UNREACHABLE
+        await _tell_quietly(
+            tell, f"Your answer to step {expected + 1} is recorded, but I couldn't update the thread: {why}"
         )
     note = reply.value if reply.kind == ReplyKind.NOTE else reply.note
     if note:
@@ -289,7 +296,8 @@ async def handle_step_button(
 ) -> None:
     await ack()
     parsed = cb.parse_step_value(str(action.get("value", "")))
-    kind = BUTTON_KINDS.get(str(action.get("action_id")))
+    action_id = str(action.get("action_id"))
+    kind = BUTTON_KINDS.get(cb.ANSWER_ACTION if action_id.startswith(cb.ANSWER_ACTION) else action_id)
     if parsed is None or kind is None:
         await _respond_privately(
             respond, "That button isn't valid any more. Type `/checklist status` to find the checklist."
@@ -305,6 +313,7 @@ async def handle_step_button(
         index,
         Reply(kind, value),
         body["user"]["id"],
+        place=ctx.place(body),
         step_ts=message_ts,
         tell=lambda t: _respond_privately(respond, t),
         metrics=ctx.metrics(context),
@@ -362,6 +371,7 @@ async def handle_thread_reply(
         run.step_index,
         reply,
         user,
+        place=ctx.place(body),
         step_ts=None,
         tell=tell,
         metrics=ctx.metrics(context),
@@ -382,6 +392,10 @@ async def handle_export(
     run = await runs(context).get(run_id)
     if run is None or ctx.kb(context).checklist(run.checklist_id) is None:
         await _respond_privately(respond, UNKNOWN_RUN)
+        return
+    if not run.belongs_to(ctx.place(body)):
+        logger.warning("refused a checklist export from outside the run's channel or workspace")
+        await _respond_privately(respond, NOT_HERE)
         return
     message_ts = (body.get("container") or {}).get("message_ts", "")
     claim = f"export:{run.id}:{message_ts}:{body['user']['id']}"
@@ -422,7 +436,7 @@ async def people_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[
             async with asyncio.timeout(NAMES_WITHIN):
                 user = (await client.users_info(user=user_id)).get("user") or {}
         except SlackApiError as error:
-            logger.info("no name for a user in an export: %s", error.response.get("error"))
+            logger.info("no name for a user in an export: %s", error_code(error))
             return user_id, None
         except (aiohttp.ClientError, TimeoutError) as error:
             logger.info("no name for a user in an export: %s", type(error).__name__)
@@ -456,6 +470,7 @@ async def export_markdown(
 
 async def handle_resume(
     ack: AsyncAck,
+    body: dict[str, Any],
     action: dict[str, Any],
     client: AsyncWebClient,
     respond: AsyncRespond,
@@ -464,6 +479,10 @@ async def handle_resume(
     await ack()
     kb, store = ctx.kb(context), runs(context)
     run = await store.get(str(action.get("value", "")))
+    if run is not None and not run.belongs_to(ctx.place(body)):
+        logger.warning("refused a checklist resume from outside the run's channel or workspace")
+        await _respond_privately(respond, NOT_HERE)
+        return
     checklist = kb.checklist(run.checklist_id) if run else None
     if run is None or checklist is None or not run.is_open:
         await _respond_privately(respond, "That checklist isn't open any more.")
@@ -535,7 +554,7 @@ async def expire_runs(
                 **cb.parent_message(run, checklist, answered).as_kwargs(),
             )
         except SlackApiError as error:
-            logger.warning("could not note the expiry of a checklist: %s", error.response.get("error"))
+            logger.warning("could not note the expiry of a checklist: %s", error_code(error))
     return len(closed)
 
 
@@ -545,6 +564,14 @@ def _kept(count: int) -> str:
     return "The 1 answer given is kept." if count == 1 else f"The {count} answers given so far are kept."
 
 
+async def _tell_quietly(tell: Tell, text: str) -> None:
+    """Tell someone, when Slack lets us: a failure here is already logged, and must not lose a saved answer."""
+    try:
+        await tell(text)
+    except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+        logger.warning("could not tell someone privately: %s", type(error).__name__)
+
+
 async def _respond_privately(respond: AsyncRespond, text: str) -> None:
     await respond(response_type="ephemeral", replace_original=False, **notice(text).as_kwargs())
 
@@ -552,7 +579,9 @@ async def _respond_privately(respond: AsyncRespond, text: str) -> None:
 def register(app: Router) -> None:
     app.command(CHECKLIST_COMMAND)(handle_checklist)
     app.action(cb.START_ACTION)(handle_start_button)
+    app.action_prefix(cb.ANSWER_ACTION)(handle_step_button)
     for action_id in BUTTON_KINDS:
-        app.action(action_id)(handle_step_button)
+        if action_id != cb.ANSWER_ACTION:
+            app.action(action_id)(handle_step_button)
     app.action(cb.EXPORT_ACTION)(handle_export)
     app.action(cb.RESUME_ACTION)(handle_resume)

@@ -24,7 +24,9 @@ from knowledge.checklist_engine import SKIPPED_LABEL, AnswerRecord, Status, Summ
 from knowledge.model import Checklist, ChecklistStep
 
 START_ACTION = "checklist_start"
-ANSWER_ACTION = "checklist_answer"
+# A prefix: each answer button's action_id is this plus the option's value ("checklist_answer:yes"), since Slack
+# refuses a block whose buttons repeat an action_id (invalid_blocks).
+ANSWER_ACTION = "checklist_answer:"
 SKIP_ACTION = "checklist_skip"
 BACK_ACTION = "checklist_back"
 CANCEL_ACTION = "checklist_cancel"
@@ -155,7 +157,9 @@ def step_message(
                 ]
             )
         )
-    buttons = [_button(o.label, ANSWER_ACTION, step_value(run.id, index, o.value)) for o in step.options]
+    buttons = [
+        _button(o.label, ANSWER_ACTION + o.value, step_value(run.id, index, o.value)) for o in step.options
+    ]
     controls: list[ButtonElement] = []
     if step.skippable:
         controls.append(_button("Skip", SKIP_ACTION, step_value(run.id, index)))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.backpressure import InFlight
-from bot.checklist_store import ChecklistStore
+from bot.checklist_store import ChecklistStore, Place
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.storage import Store
@@ -73,3 +73,31 @@ def team_id(body: dict[str, Any]) -> str:
     if isinstance(team, dict):
         team = team.get("id") or ""
     return str(team or body.get("user", {}).get("team_id") or "T0")
+
+
+def enterprise_id(body: dict[str, Any]) -> str | None:
+    """The Enterprise Grid organisation a request came from, if any (None outside a Grid)."""
+    enterprise = body.get("enterprise")
+    if isinstance(enterprise, dict):
+        enterprise = enterprise.get("id")
+    found = enterprise or body.get("enterprise_id") or None
+    return str(found) if found else None
+
+
+def channel_id(body: dict[str, Any]) -> str:
+    """The channel a command, button press or event came from."""
+    channel = body.get("channel")
+    if isinstance(channel, dict):
+        return str(channel.get("id") or "")
+    event = body.get("event")
+    if isinstance(event, dict) and event.get("channel"):
+        return str(event["channel"])
+    container = body.get("container")
+    if isinstance(container, dict) and container.get("channel_id"):
+        return str(container["channel_id"])
+    return str(body.get("channel_id") or "")
+
+
+def place(body: dict[str, Any]) -> Place:
+    """Where a request came from: workspace, Grid organisation and channel."""
+    return Place(team_id(body), enterprise_id(body), channel_id(body))

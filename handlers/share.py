@@ -57,4 +57,4 @@ async def handle_show(
 
 def register(app: Router) -> None:
     app.action(SHARE_ACTION)(handle_share)
-    app.action(SHOW_ACTION)(handle_show)
+    app.action_prefix(SHOW_ACTION)(handle_show)

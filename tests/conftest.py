@@ -131,6 +131,9 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.start()
     yield fake
     await fake.stop()
+    if fake.refusals:  # a test that means to send what Slack refuses clears the list itself
+        listed = "\n".join(f"  {refusal}" for refusal in fake.refusals)
+        pytest.fail(f"Slack would have refused what the app sent:\n{listed}", pytrace=False)
 
 
 @pytest.fixture(params=["http", "socket"])

@@ -93,7 +93,19 @@ class SlackClient:
 
     async def post(self, body: str | bytes, headers: dict[str, str]) -> Response:
         async with self.session.post(self.url, data=body, headers=headers) as resp:
-            return Response(resp.status, await resp.text())
+            response = Response(resp.status, await resp.text())
+        if response.status == 200:
+            self._check_ack(response.text)
+        return response
+
+    def _check_ack(self, text: str) -> None:
+        """A reply in the HTTP response is a message Slack shows, so the stand-in holds it to Slack's rules."""
+        try:
+            body = json.loads(text)
+        except ValueError:
+            return
+        if isinstance(body, dict):
+            self.fake.check_ack(body)
 
     async def send(
         self,
@@ -129,8 +141,27 @@ class SlackClient:
         event_id: str | None = None,
         extra_headers: dict[str, str] | None = None,
     ) -> Response:
+        self._remember(event)
         body = payloads.event_callback(event, team_id=team, event_id=event_id)
         return await self.deliver("events_api", body, payloads.JSON, extra_headers=extra_headers)
+
+    def _remember(self, event: dict[str, Any]) -> None:
+        """A person's message is in Slack before Slack tells the app about it: keep it in the stand-in, so
+        conversations.replies and .history find it as they would in Slack."""
+        channel, ts, user = event.get("channel"), event.get("ts"), event.get("user")
+        if event.get("type") not in ("message", "app_mention") or not (channel and ts and user):
+            return
+        if event.get("subtype") or event.get("bot_id"):
+            return
+        if any(m.get("ts") == ts for m in self.fake.messages.get(str(channel), [])):
+            return  # a mention arrives as two events: one message
+        self.fake.add_message(
+            str(channel),
+            str(event.get("text") or ""),
+            user=str(user),
+            ts=str(ts),
+            thread_ts=str(event["thread_ts"]) if event.get("thread_ts") else None,
+        )
 
     async def click(
         self,
@@ -238,6 +269,17 @@ async def start_app(
         server=server,
         app=app,
         worker=start_worker(deps, app) if worker else None,
+    )
+
+
+async def start_oauth_app(fake: FakeSlack, database_url: str) -> RunningApp:
+    """The app for many workspaces (the install flow on, no bot token of its own), over HTTP."""
+    return await start_app(
+        fake,
+        database_url,
+        slack_bot_token=None,
+        slack_client_id=fake.oauth_client[0],
+        slack_client_secret=fake.oauth_client[1],
     )
 
 

@@ -163,7 +163,7 @@ async def test_a_stale_button_from_an_old_step_changes_nothing(app: RunningApp) 
 async def test_malformed_and_unknown_actions_get_a_clear_private_reply(app: RunningApp) -> None:
     for value in ("not-a-value", "no-such-run|0|yes", "||"):
         fake_button = {
-            "action_id": "checklist_answer",
+            "action_id": "checklist_answer:yes",
             "value": value,
             "text": {"type": "plain_text", "text": "Yes"},
         }

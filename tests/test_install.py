@@ -13,18 +13,12 @@ from bot.manifest import load_manifest
 from bot.oauth import BOT_SCOPES
 from bot.payloads import message_event
 from tests.checklist_helpers import start
-from tests.slack import RunningApp, new_ts, start_app
+from tests.slack import RunningApp, new_ts, start_oauth_app
 
 
 @pytest.fixture
 async def app(fake_slack: FakeSlack, sqlite_url: str) -> AsyncIterator[RunningApp]:
-    running = await start_app(
-        fake_slack,
-        sqlite_url,
-        slack_bot_token=None,
-        slack_client_id="123.456",
-        slack_client_secret="client-secret",
-    )
+    running = await start_oauth_app(fake_slack, sqlite_url)
     yield running
     await running.stop()
 

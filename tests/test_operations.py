@@ -100,10 +100,15 @@ def test_json_log_lines_carry_kind_outcome_and_time() -> None:
 
 
 async def test_nothing_a_sender_writes_becomes_a_metric_label(app: RunningApp) -> None:
-    # Bolt answers ssl_check unsigned; its body must not choose labels (unbounded series, forged counts).
+    # Bolt would answer ssl_check unsigned; the app checks every signature before it parses anything, so an
+    # unsigned body is refused unread and cannot choose labels (unbounded series, forged counts).
     body = json.dumps({"ssl_check": "1", "type": "event_callback", "event": {"type": "<!channel> junk"}})
     for _ in range(3):
-        await app.post(body, {"Content-Type": "application/json"})
+        response = await app.post(body, {"Content-Type": "application/json"})
+        assert response.status == 401
     text = await metrics_text(app)
     assert "junk" not in text and "<!channel>" not in text
-    assert 'kind="ssl_check"' in text
+    assert 'commissioning_guide_requests_total{kind="unverified",outcome="refused"} 3.0' in text
+    # signed, it is Slack's own check, and its label is the fixed "ssl_check"
+    await app.send(body, "application/json")
+    assert 'kind="ssl_check"' in await metrics_text(app)

@@ -73,7 +73,10 @@ async def test_health_and_readiness(app: RunningApp) -> None:
         assert resp.status == 200 and (await resp.json()) == {"status": "ok"}
     async with app.session.get(app.server.make_url("/readyz")) as resp:
         assert resp.status == 200
-        assert (await resp.json()) == {"ready": True, "checks": {"knowledge": True, "database": True}}
+        assert (await resp.json()) == {
+            "ready": True,
+            "checks": {"knowledge": True, "database": True, "schema": True, "slack": True},
+        }
 
 
 async def test_url_verification_challenge_is_answered(app: RunningApp) -> None:

@@ -1,0 +1,133 @@
+"""The database gone mid-request: no question acked in the meantime is lost, /readyz says not ready, and the
+app recovers by itself once the database is back. Against this machine's PostgreSQL, behind a proxy the test
+cuts and restores."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.db import make_engine
+from bot.fakeslack import Call, FakeSlack
+from tests.checklist_helpers import reply_in_thread, start
+from tests.conftest import fresh_engine
+from tests.slack import CHANNEL, TEAM, RunningApp, eventually, new_ts, start_app, start_socket_app
+from tests.tcpproxy import TcpProxy
+from tests.test_questions_http import dm, mention
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def proxied_url(tmp_path: Path) -> AsyncIterator[tuple[str, TcpProxy]]:
+    """A clean PostgreSQL database, reached through a proxy the test can cut."""
+    engine = await fresh_engine("postgres", tmp_path)
+    url = make_url(engine.url.render_as_string(hide_password=False))
+    await engine.dispose()
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    yield url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False), proxy
+    await proxy.stop()
+
+
+@pytest.fixture(params=["http", "socket"])
+async def outage_app(
+    request: pytest.FixtureRequest, fake_slack: FakeSlack, proxied_url: tuple[str, TcpProxy]
+) -> AsyncIterator[tuple[RunningApp, TcpProxy]]:
+    url, proxy = proxied_url
+    starter = start_app if request.param == "http" else start_socket_app
+    running = await starter(fake_slack, url)
+    yield running, proxy
+    await proxy.restore()
+    await running.stop()
+
+
+async def readiness(app: RunningApp) -> tuple[int, dict[str, Any]]:
+    """GET /readyz; in Socket Mode (no HTTP server in these tests) the same database checks, asked directly."""
+    if app.server is None:
+        problems = await app.deps.store.schema_problems()
+        return (200 if not problems else 503), {"database_problems": problems}
+    async with app.session.get(str(app.server.make_url("/readyz"))) as resp:
+        return resp.status, await resp.json()
+
+
+async def test_questions_acked_while_the_database_is_down_are_answered_when_it_is_back(
+    outage_app: tuple[RunningApp, TcpProxy],
+) -> None:
+    app, proxy = outage_app
+    await proxy.cut()
+    status, _ready = await readiness(app)
+    assert status == 503
+    asked = [
+        mention("what is principle 9?", ts=new_ts()),
+        dm("when do the NOS launch?", ts=new_ts()),
+    ]
+    for event in asked:
+        response = await app.event(event)
+        assert response.status == 200  # acked within Slack's 3 seconds, though nothing could be saved
+    await eventually(lambda: _held(app), lambda n: n == 2, within=15)
+    assert app.fake.api_calls("chat.postMessage") == []
+    await proxy.restore()  # the database is back: no restart
+    posts = await app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=2, within=30)
+    assert {p.payload["channel"] for p in posts} == {CHANNEL, "D0DIRECT"}
+    status, _ = await readiness(app)
+    assert status == 200
+    await asyncio.sleep(0.5)
+    assert len(app.fake.api_calls("chat.postMessage")) == 2  # each answered once
+    assert len(app.deps.store.held) == 0
+
+
+async def _held(app: RunningApp) -> int:
+    return len(app.deps.store.held)
+
+
+async def test_a_checklist_reply_while_the_database_is_down_is_told_it_was_not_saved(
+    outage_app: tuple[RunningApp, TcpProxy],
+) -> None:
+    app, proxy = outage_app
+    parent, _first = await start(app)
+    await proxy.cut()
+    await reply_in_thread(app, parent, "yes")
+    [told] = await app.fake.wait_for(lambda c: c.method == "chat.postEphemeral", within=20)
+    assert "couldn't record that reply" in told.text and "again in a minute" in told.text
+    # chat in a thread that is not a checklist's is left alone
+    other = new_ts()
+    await reply_in_thread(app, Call("api", "chat.postMessage", {}, result={"ts": other}), "lunch?")
+    await asyncio.sleep(0.5)
+    assert len(app.fake.api_calls("chat.postEphemeral")) == 1
+    await proxy.restore()
+    await reply_in_thread(app, parent, "yes")
+    run = await eventually(
+        lambda: app.deps.runs.by_thread(TEAM, CHANNEL, parent.result["ts"]),
+        lambda r: r is not None and r.step_index == 1,
+        within=20,
+    )
+    assert run is not None and run.step_index == 1
+
+
+async def test_readiness_reports_a_missing_schema_and_recovers_when_it_is_back(
+    fake_slack: FakeSlack, proxied_url: tuple[str, TcpProxy]
+) -> None:
+    url, _proxy = proxied_url
+    app = await start_app(fake_slack, url)
+    try:
+        engine = make_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP TABLE answer_jobs"))
+        await engine.dispose()
+        status, ready = await readiness(app)
+        assert status == 503 and ready["checks"]["schema"] is False
+        assert "table answer_jobs is missing" in ready["database_problems"]
+        # A question arriving now is held, and saved once the tables are made again (by the app itself).
+        await app.event(dm("what is principle 9?", ts=new_ts()))
+        await app.fake.wait_for(lambda c: c.method == "chat.postMessage", within=30)
+        status, _ = await readiness(app)
+        assert status == 200
+    finally:
+        await app.stop()
