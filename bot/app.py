@@ -17,7 +17,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.oauth import oauth_settings
-from bot.storage import DATABASE_FAILURES
+from bot.storage import DATABASE_ERRORS
 from handlers import register_all
 from handlers.blocks import notice
 from handlers.catalog import commands
@@ -119,7 +119,8 @@ def create_app(
     )
 
     app.use(InjectDeps(deps))
-    register_all(app)
+    router = register_all(app)
+    router.on_error = handle_error
     app.error(handle_error)
     return app
 
@@ -185,7 +186,7 @@ async def handle_error(error: Exception, body: dict[str, Any], respond: AsyncRes
     said = SORRY
     if isinstance(error, BoltError):
         logger.warning("bolt could not handle a %s: %s", kind, error)
-    elif isinstance(error, DATABASE_FAILURES):
+    elif isinstance(error, DATABASE_ERRORS):
         # Expected while the database is away: one line, no traceback; the person is told nothing was saved.
         logger.warning("database unavailable while handling a %s: %s", kind, type(error).__name__)
         said = DATABASE_DOWN

@@ -154,15 +154,32 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=10,
         max_overflow=20,
+        pool_timeout=WAIT_AT_MOST,
         pool_pre_ping=True,  # a connection that died while the database was away is replaced, not used
         hide_parameters=True,
-        # asyncpg's connect timeout: a database that does not answer fails in seconds, not a minute
-        connect_args={"timeout": 10},
+        # asyncpg's timeouts: a database that stops answering fails in seconds, instead of holding requests
+        connect_args={"timeout": WAIT_AT_MOST, "command_timeout": WAIT_AT_MOST},
     )
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        """asyncpg raises a refused or timed-out connection as a bare OSError / TimeoutError, which SQLAlchemy
+        passes through unwrapped, so it would look like any network error (Slack's too). As the driver's own
+        OperationalError, SQLAlchemy wraps it like every other database failure."""
+        dbapi = dialect.loaded_dbapi
+        try:
+            return dbapi.connect(*cargs, **cparams)
+        except (OSError, TimeoutError) as error:
+            raise dbapi.OperationalError(f"cannot connect: {type(error).__name__}: {error}") from error
+
+    return engine
+
+
+WAIT_AT_MOST = 10  # seconds: connecting, a statement, or waiting for a pooled connection
 
 
 SCHEMA_LOCK = 7_372_001  # any fixed number: PostgreSQL's advisory lock for "creating the schema"
@@ -249,6 +266,8 @@ def explain_connection_error(url: str, error: BaseException) -> str:
     parsed = make_url(url)
     shown = parsed.render_as_string(hide_password=True)
     cause: BaseException = getattr(error, "orig", None) or error
+    while cause.__cause__ is not None:  # the driver's error behind SQLAlchemy's and ours
+        cause = cause.__cause__
     name = type(cause).__name__
     words = " ".join(str(cause).split())[:200]
     if parsed.get_backend_name() == "sqlite":

@@ -37,11 +37,13 @@ class HeldQuestions:
         save: Save,
         failures: tuple[type[BaseException], ...],
         *,
+        transient: Callable[[BaseException], bool] = lambda _error: True,
         limit: int = HOLD_AT_MOST,
         first_retry: float = FIRST_RETRY,
     ) -> None:
         self._save = save
         self._failures = failures
+        self._transient = transient
         self._limit = limit
         self._first_retry = first_retry
         self._held: OrderedDict[str, Question] = OrderedDict()
@@ -81,8 +83,13 @@ class HeldQuestions:
             key, question = next(iter(self._held.items()))
             try:
                 await self._save(key, question)
-            except self._failures:
-                return False
+            except self._failures as error:
+                if self._transient(error):
+                    logger.debug("held questions not saved yet: %s", type(error).__name__)
+                    return False
+                # Not the database being away: this one question cannot be saved, now or later. Drop it
+                # rather than let it block every question behind it.
+                logger.error("dropped a held question the database refused: %s", type(error).__name__)
             self._held.pop(key, None)
             if not self._held:
                 logger.warning("database back: every held question is saved")
@@ -92,6 +99,7 @@ class HeldQuestions:
         """At shutdown: one last try to save what is held, then say how many are lost."""
         if self._task is not None:
             self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
         if self._held:
             try:
                 async with asyncio.timeout(within):

@@ -8,6 +8,10 @@ for every request, so each workspace is served with its own token.
 from __future__ import annotations
 
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.async_cacheable_installation_store import (
+    AsyncCacheableInstallationStore,
+)
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,14 +39,36 @@ def authorization_url(api_url: str) -> str:
     return api_url.rstrip("/").removesuffix("/api") + "/oauth/v2/authorize"
 
 
+class BotInstallations(AsyncCacheableInstallationStore):
+    """Installations cached in memory once found (slack_sdk's cache), and no look-up per person: the app asks
+    for bot scopes only, so nobody has an installation of their own, and Bolt's search for one on every
+    request would be a database query for nothing (and fail while the database is away)."""
+
+    async def async_find_installation(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None = None,
+        is_enterprise_install: bool | None = False,
+    ) -> Installation | None:
+        if user_id is not None:
+            return None
+        return await super().async_find_installation(
+            enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=is_enterprise_install
+        )
+
+
 def oauth_settings(settings: Settings, engine: AsyncEngine) -> AsyncOAuthSettings:
     assert settings.slack_client_id and settings.slack_client_secret
     return AsyncOAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
         scopes=list(BOT_SCOPES),
-        installation_store=AsyncSQLAlchemyInstallationStore(
-            client_id=settings.slack_client_id, engine=engine
+        # Cached in memory once found: a workspace already served keeps being served (and its questions
+        # held) while the database is away, instead of every request failing at Bolt's authorization.
+        installation_store=BotInstallations(
+            AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
         ),
         state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_LIFETIME_SECONDS, engine=engine),
         install_path=INSTALL_PATH,
@@ -54,6 +80,8 @@ def oauth_settings(settings: Settings, engine: AsyncEngine) -> AsyncOAuthSetting
 
 async def create_oauth_tables(settings: Settings, engine: AsyncEngine) -> None:
     """The installation and OAuth state tables, beside the app's own (safe to run on every start)."""
-    found = oauth_settings(settings, engine)
-    await found.installation_store.create_tables()  # type: ignore[attr-defined]
-    await found.state_store.create_tables()  # type: ignore[attr-defined]
+    assert settings.slack_client_id
+    installations = AsyncSQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine)
+    states = AsyncSQLAlchemyOAuthStateStore(expiration_seconds=STATE_LIFETIME_SECONDS, engine=engine)
+    await installations.create_tables()  # type: ignore[no-untyped-call]
+    await states.create_tables()  # type: ignore[no-untyped-call]

@@ -47,9 +47,14 @@ def _caller(handler: Handler) -> Caller:
     return call
 
 
+ErrorHandler = Callable[[Exception, dict[str, Any], Any], Awaitable[None]]
+
+
 class Router:
     def __init__(self, app: AsyncApp) -> None:
         self.app = app
+        # Called with (error, body, respond) when a handler fails; set by create_app (bot/app.py).
+        self.on_error: ErrorHandler | None = None
         self._commands: dict[str, Caller] = {}
         self._actions: dict[str, Caller] = {}
         self._events: dict[str, Caller] = {}
@@ -116,6 +121,7 @@ class Router:
             _dispatcher(
                 lambda name: self._commands.get(name, self._other_command),
                 lambda kw: kw["command"].get("command"),
+                lambda: self.on_error,
             ),
             lambda body: "command" in body,
             auto_ack=False,
@@ -123,14 +129,16 @@ class Router:
         )
         _register(
             self.app,
-            _dispatcher(self._action_handler, lambda kw: kw["action"].get("action_id")),
+            _dispatcher(
+                self._action_handler, lambda kw: kw["action"].get("action_id"), lambda: self.on_error
+            ),
             lambda body: body.get("type") == "block_actions" and "actions" in body,
             auto_ack=False,
             public=lambda: self.app.action(re.compile(r".*")),
         )
         _register(
             self.app,
-            _dispatcher(events.get, lambda kw: kw["event"].get("type")),
+            _dispatcher(events.get, lambda kw: kw["event"].get("type"), lambda: self.on_error),
             lambda body: (
                 body.get("type") == "event_callback"
                 and isinstance(body.get("event"), dict)
@@ -177,8 +185,17 @@ def _register(
 Caller = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def _dispatcher(find: Callable[[str], Caller | None], name_of: Callable[[dict[str, Any]], Any]) -> Handler:
-    """A Bolt listener that finds its handler by the request's name (`find`), else just acks."""
+def _dispatcher(
+    find: Callable[[str], Caller | None],
+    name_of: Callable[[dict[str, Any]], Any],
+    on_error: Callable[[], ErrorHandler | None],
+) -> Handler:
+    """A Bolt listener that finds its handler by the request's name (`find`), else just acks.
+
+    A handler's failure is handled here rather than left to Bolt: Bolt, seeing an exception after the ack,
+    forgets the ack it was about to send and answers Slack "unhandled request" (404) after 3 seconds. So the
+    request is acked (if the handler had not) and the app's error handler tells the person.
+    """
 
     async def dispatch(
         ack: Any,
@@ -198,6 +215,14 @@ def _dispatcher(find: Callable[[str], Caller | None], name_of: Callable[[dict[st
         if handler is None:
             await ack()
             return
-        await handler(kwargs)
+        try:
+            await handler(kwargs)
+        except Exception as error:
+            errors = on_error()
+            if errors is None:
+                raise
+            if getattr(ack, "response", None) is None:
+                await ack()
+            await errors(error, body, respond)
 
     return dispatch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -96,7 +97,9 @@ class Settings:
                 u for u in (get("ADMIN_USER_IDS") or "").replace(" ", ",").split(",") if u
             ),
             checklist_expiry_days=_float(get("CHECKLIST_EXPIRY_DAYS"), "CHECKLIST_EXPIRY_DAYS", 7.0),
-            answer_lease_seconds=_float(get("ANSWER_LEASE_SECONDS"), "ANSWER_LEASE_SECONDS", 60.0),
+            answer_lease_seconds=_float(
+                get("ANSWER_LEASE_SECONDS"), "ANSWER_LEASE_SECONDS", 60.0, low=2.0, high=3600.0
+            ),
             slack_client_id=client_id,
             slack_client_secret=client_secret,
             slack_redirect_uri=get("SLACK_REDIRECT_URI"),
@@ -171,13 +174,17 @@ def _int(value: str | None, name: str, default: int, low: int, high: int) -> int
     return number
 
 
-def _float(value: str | None, name: str, default: float) -> float:
+def _float(
+    value: str | None, name: str, default: float, *, low: float = 0.0, high: float = math.inf
+) -> float:
     if value is None:
         return default
     try:
         number = float(value)
     except ValueError:
         raise SettingsError(f"{name} must be a number, not {value!r}") from None
-    if number <= 0:
-        raise SettingsError(f"{name} must be more than 0, not {value}")
+    if not math.isfinite(number) or number <= 0:
+        raise SettingsError(f"{name} must be a number more than 0, not {value}")
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}, not {value}")
     return number

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import (
@@ -25,9 +25,14 @@ from bot.db import (
 from bot.held import HeldQuestions
 from bot.jobs import JobQueue, Question
 
-# What an unreachable or broken database raises: SQLAlchemy wraps the driver's errors; a refused or dropped
-# connection can surface as OSError, a hung one as TimeoutError.
+# What an unreachable or broken database raises, for code that does nothing but database work: SQLAlchemy wraps
+# the driver's errors (bot/db.py makes a refused connection one of them); a hung one times out.
 DATABASE_FAILURES: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, TimeoutError)
+# The same, where Slack calls happen too: aiohttp's errors are OSErrors and TimeoutErrors as well, so there
+# only SQLAlchemy's own count as the database's.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError,)
+UNREACHABLE = "database unreachable"
+SAVE_WITHIN = 3.0  # seconds a question may wait for the database before it is held instead
 
 CLAIM_LIFETIME = timedelta(days=1)
 logger = logging.getLogger(__name__)
@@ -54,6 +59,17 @@ MAX_CLAIM_BATCH = 500
 CLAIM_LINGER = 0.005  # seconds
 
 
+def _transient(error: BaseException) -> bool:
+    """Whether a database error may pass by itself (the connection or server), rather than being about the
+    data (a value the column cannot hold, say), which no retry will change."""
+    # ProgrammingError: a missing table, until the schema is made again
+    if isinstance(error, (OSError, TimeoutError, OperationalError, InterfaceError, ProgrammingError)):
+        return True
+    if isinstance(error, DBAPIError):
+        return bool(error.connection_invalidated)
+    return not isinstance(error, SQLAlchemyError)
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -61,7 +77,8 @@ class Store:
         self._claim_statement = insert_ignoring_duplicates(engine, claims).returning(claims.c.key)
         self._waiting: list[tuple[str, Question | None, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
-        self.held = HeldQuestions(self._save_held, DATABASE_FAILURES)
+        self.held = HeldQuestions(self._save_held, DATABASE_FAILURES, transient=_transient)
+        self._repair: asyncio.Task[list[str]] | None = None
 
     async def _save_held(self, key: str, question: Question) -> bool:
         try:
@@ -70,10 +87,9 @@ class Store:
             # Reachable again but without the app's tables (a database restored empty, say): make them, as
             # a start would, and try once more; still failing, the question stays held.
             problems = await self.schema_problems()
-            if not problems or any(p.startswith("database unreachable") for p in problems):
+            if not problems or any(p.startswith(UNREACHABLE) for p in problems):
                 raise
-            logger.warning("the database is back without the app's tables; creating them")
-            await create_schema(self.engine)
+            await self.repair_schema()
             return await self.claim(key, then_queue=question)
 
     async def claim_question(self, key: str, question: Question) -> bool:
@@ -81,7 +97,8 @@ class Store:
         in memory and save it when the database is back (bot/held.py). True unless it was already claimed or
         could not even be held."""
         try:
-            return await self.claim(key, then_queue=question)
+            async with asyncio.timeout(SAVE_WITHIN):  # a hung database must not keep a question in limbo
+                return await self.claim(key, then_queue=question)
         except DATABASE_FAILURES as error:
             logger.warning("could not save a question (%s); holding it", type(error).__name__)
             return self.held.hold(key, question)
@@ -219,9 +236,30 @@ class Store:
             async with self.engine.connect() as conn:
                 return await conn.run_sync(schema_problems_sync)
         except DATABASE_FAILURES as error:
-            return [f"database unreachable ({type(error).__name__})"]
+            return [f"{UNREACHABLE} ({type(error).__name__})"]
+
+    def start_schema_repair(self) -> None:
+        """Repair the schema in the background (once at a time), for a caller that must answer at once."""
+        if self._repair is None or self._repair.done():
+            self._repair = asyncio.create_task(self.repair_schema())
+
+    async def repair_schema(self) -> list[str]:
+        """The schema's problems, after making any missing tables and columns when the database is reachable
+        (a database restored empty, say): as at start, so the app recovers without a restart. Returns what
+        is still wrong (empty when ready)."""
+        problems = await self.schema_problems()
+        if not problems or any(p.startswith(UNREACHABLE) for p in problems):
+            return problems
+        logger.warning("the database lacks the app's tables (%s); creating them", problems[0])
+        try:
+            await create_schema(self.engine)
+        except DATABASE_FAILURES as error:
+            logger.warning("could not create the app's tables: %s", type(error).__name__)
+        return await self.schema_problems()
 
     async def close(self) -> None:
+        if self._repair is not None:
+            await asyncio.gather(self._repair, return_exceptions=True)
         await self.held.close()
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -22,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import KNOWN_COMMANDS
 from bot.metrics import CONTENT_TYPE
-from bot.storage import DATABASE_FAILURES, Store
+from bot.storage import DATABASE_FAILURES, UNREACHABLE
 from handlers.context import Deps
 from handlers.slack_errors import error_code
 
@@ -37,7 +35,7 @@ SLACK_TYPES = (FORM, "application/json")
 
 def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
     verifier = SignatureVerifier(deps.settings.slack_signing_secret or "")
-    replays = ReplayGuard(deps.store)
+    replays = ReplayGuard()
 
     async def slack_events(request: web.Request) -> web.Response:
         started = time.perf_counter()
@@ -63,7 +61,7 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
             deps.metrics.requests.labels("unverified", "refused").inc()
             requests_log.info("unverified -> 401", extra={"kind": "unverified", "outcome": "refused"})
             return web.Response(status=401, text="Invalid or stale signature")
-        if request.content_type == FORM and await replays.seen(headers):
+        if request.content_type == FORM and replays.seen(request.headers.get("X-Slack-Signature", "")):
             # The same signed command or button press sent again (Slack never re-sends these): done once.
             deps.metrics.requests.labels("replayed", "refused").inc()
             requests_log.warning("a signed request was replayed; ignored")
@@ -121,9 +119,11 @@ def add_operator_routes(web_app: web.Application, deps: Deps, slack: SlackCheck 
 
     async def readyz(_request: web.Request) -> web.Response:
         problems = await deps.store.schema_problems()
+        if problems and not any(p.startswith(UNREACHABLE) for p in problems):
+            deps.store.start_schema_repair()  # reachable but incomplete: not ready now, repaired in the background
         checks: dict[str, bool] = {
             "knowledge": len(deps.knowledge.current.entries) > 0,
-            "database": not any(p.startswith("database unreachable") for p in problems),
+            "database": not any(p.startswith(UNREACHABLE) for p in problems),
             "schema": not problems,
         }
         if slack is not None:
@@ -148,6 +148,12 @@ def add_operator_routes(web_app: web.Application, deps: Deps, slack: SlackCheck 
     web_app.router.add_get("/metrics", metrics)
 
 
+# What auth.test answers for a token that will not work until someone changes it.
+TOKEN_REFUSED = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
+
+
 class SlackCheck:
     """Whether Slack accepts the bot token (auth.test), for /readyz: a good answer is trusted for a minute, a
     bad one is asked again at most every few seconds, so probes never flood Slack."""
@@ -159,7 +165,7 @@ class SlackCheck:
         self.client = client
         self.problem: str | None = None
         self._checked_at = -1e9
-        self._ok = False
+        self._ok = True  # until Slack says otherwise: an outage of Slack's must not take every replica out
 
     async def ok(self) -> bool:
         now = time.monotonic()
@@ -170,9 +176,13 @@ class SlackCheck:
             async with asyncio.timeout(5):
                 await self.client.auth_test()
         except SlackApiError as error:
-            self._ok, self.problem = False, f"Slack refused SLACK_BOT_TOKEN ({error_code(error)})"
+            code = error_code(error)
+            if code in TOKEN_REFUSED:
+                self._ok, self.problem = False, f"Slack refused SLACK_BOT_TOKEN ({code})"
+            else:  # Slack having a bad moment says nothing about this process: keep what was known
+                logger.warning("could not check the bot token with Slack (%s)", code)
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
-            self._ok, self.problem = False, f"Slack could not be reached ({type(error).__name__})"
+            logger.warning("could not reach Slack to check the bot token (%s)", type(error).__name__)
         else:
             self._ok, self.problem = True, None
         return self._ok
@@ -180,31 +190,27 @@ class SlackCheck:
 
 class ReplayGuard:
     """Remembers the signatures of form-encoded requests (slash commands, button presses) for as long as their
-    timestamp is accepted (5 minutes), so a signed request captured and sent again is done only once.
-
-    In this process's memory first, then in the database for the replicas beside it. If the database is
-    down, memory alone decides: commands that need no database keep working.
+    timestamp is accepted (5 minutes), so a signed request captured and sent again is done only once by this
+    process. Memory only, so the ack path never waits on the database; what must happen once across replicas
+    (starting a checklist run) also claims the request's trigger_id in the database (handlers/checklist.py).
     """
 
     WINDOW = 5 * 60.0
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self) -> None:
         self._seen: OrderedDict[str, float] = OrderedDict()
 
-    async def seen(self, headers: Mapping[str, str]) -> bool:
-        signature = headers.get("X-Slack-Signature") or headers.get("x-slack-signature") or ""
+    def seen(self, signature: str) -> bool:
+        """Whether this (verified) signature was seen in the window; remembers it if not."""
+        if not signature:
+            return False
         now = time.monotonic()
         while self._seen and next(iter(self._seen.values())) < now - self.WINDOW:
             self._seen.popitem(last=False)
         if signature in self._seen:
             return True
         self._seen[signature] = now
-        key = "sig:" + hashlib.sha256(signature.encode()).hexdigest()
-        try:
-            return not await self.store.claim(key)
-        except DATABASE_FAILURES:
-            return False
+        return False
 
 
 EVENT_KINDS = frozenset({"app_mention", "message"})

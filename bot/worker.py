@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import close_app, workspace_client
 from bot.drain import finish_listeners
 from bot.jobs import LEASE, Job, JobQueue
+from bot.storage import DATABASE_FAILURES
 from handlers.context import Deps
 from handlers.messages import answer_question
 from handlers.slack_errors import error_code, http_status
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 ClientFor = Callable[[str, str | None, bool], Awaitable[AsyncWebClient | None]]
 
 MAX_ATTEMPTS = 5
+MAX_BACKOFF = 10.0  # seconds between tries to lease while the database is away
 # Errors worth trying again later; any other Slack error (channel_not_found, is_archived...) will not change.
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable"})
 
@@ -84,15 +86,23 @@ class AnswerWorker:
             logger.warning("stopped with questions still queued; the next worker will answer them")
 
     async def run(self) -> None:
+        wait = self.poll
         while not self._stop.is_set():
             self.queue.added.clear()
             try:
                 if await self.work_once():
+                    wait = self.poll
                     continue
-            except Exception:  # the database was unreachable, say: wait a little and try again
+                wait = self.poll
+            except DATABASE_FAILURES as error:
+                # The database is away: say so once a wait, not with a traceback twice a second; back off.
+                logger.warning("answer worker could not lease questions (%s)", type(error).__name__)
+                wait = min(wait * 2, MAX_BACKOFF)
+            except Exception:
                 logger.exception("answer worker could not lease questions")
+                wait = min(wait * 2, MAX_BACKOFF)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken(), self.poll)
+                await asyncio.wait_for(self._woken(), wait)
 
     async def _woken(self) -> None:
         added, stop = (asyncio.create_task(e.wait()) for e in (self.queue.added, self._stop))
@@ -158,7 +168,10 @@ class AnswerWorker:
                 )
                 return True
             # A job leased before may have been posted by a worker that died or timed out after sending it.
-            await answer_question(self.deps, client, question, may_be_posted=job.attempts > 1)
+            # On the last attempt it posts without looking: a possible second answer beats a certain loss
+            # (a lookup that keeps failing, rate-limited, say, must not drop the question).
+            look_first = 1 < job.attempts < MAX_ATTEMPTS
+            await answer_question(self.deps, client, question, may_be_posted=look_first)
         except SlackApiError as error:
             code = error_code(error)
             self.deps.metrics.slack_errors.labels(code).inc()

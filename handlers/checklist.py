@@ -43,6 +43,9 @@ GONE = "This checklist's content has been removed, so the run can't continue."
 CHANGED = "This checklist's content has changed since the run started, so it can't continue. Start a new one with /checklist."
 NOT_HERE = "That checklist belongs to another channel or workspace, so I can't change it from here. Type `/checklist status` in this channel to see its own."
 UNREACHABLE = "Slack didn't answer in time. Please try again in a minute."
+STEP_NOT_POSTED = "The checklist started, but I couldn't post its first step. Type `/checklist status` and press *Show current step* to post it."
+# A Slack call that failed: refused, or not answered (aiohttp's errors and timeouts).
+SLACK_FAILURES = (SlackApiError, aiohttp.ClientError, TimeoutError)
 ALREADY_EXPORTED = "These results are already exported in the thread, as `{name}`."
 NAMES_WITHIN = 5.0  # seconds to wait for Slack to name the people in an export
 EMPTY_NOTE = "That note is empty: write it after *note:*, e.g. `note: agreed at the May board`."
@@ -84,6 +87,8 @@ async def handle_checklist(
         await ack(response_type="ephemeral", **notice(message).as_kwargs())
         return
     await ack()
+    if not await _first_time(context, command):
+        return
     user = command.get("user_id", "")
     await start_run(
         kb,
@@ -105,6 +110,8 @@ async def handle_start_button(
     context: AsyncBoltContext,
 ) -> None:
     await ack()
+    if not await _first_time(context, body):
+        return
     kb = ctx.kb(context)
     checklist = kb.checklist(str(action.get("value", "")))
     if checklist is None:
@@ -121,6 +128,18 @@ async def handle_start_button(
         body["user"]["id"],
         tell=lambda t: _respond_privately(respond, t),
     )
+
+
+async def _first_time(context: AsyncBoltContext, body: dict[str, Any]) -> bool:
+    """False for a request already handled: each slash command or click has its own trigger_id, so the same
+    one again is a replay (by any replica sharing the database), and must not start a second run."""
+    trigger = str(body.get("trigger_id") or "")
+    if not trigger:
+        return True
+    if await ctx.store(context).claim(f"start:{ctx.team_id(body)}:{trigger}"):
+        return True
+    logger.warning("a request to start a checklist was replayed; ignored")
+    return False
 
 
 async def start_run(
@@ -140,16 +159,21 @@ async def start_run(
         parent = await client.chat_postMessage(
             channel=channel, **cb.parent_message(run, checklist, 0).as_kwargs()
         )
-    except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+    except SLACK_FAILURES as error:
         await store.apply(
             run.id, checklist, 0, Reply(ReplyKind.CANCEL), user
         )  # never leave a run nobody can see
-        await tell(explain(error) if isinstance(error, SlackApiError) else UNREACHABLE)
+        await tell(_why(error))
         return None
     await store.attach_thread(run.id, str(parent["ts"]))
     started = await store.get(run.id)
     assert started is not None
-    await post_step(kb, store, client, started, checklist, 0, answers={})  # a new run has none
+    try:
+        await post_step(kb, store, client, started, checklist, 0, answers={})  # a new run has none
+    except SLACK_FAILURES as error:
+        # The run and its parent message exist: the step can be shown again from /checklist status.
+        logger.warning("checklist %s: could not post its first step: %s", run.id, _code(error))
+        await _tell_quietly(tell, f"{STEP_NOT_POSTED} ({_why(error)})")
     logger.info("checklist started: %s", checklist.id)
     return started
 
@@ -218,15 +242,15 @@ async def apply_reply(
             metrics.checklist_completions.inc()
     try:
         await _show(kb, store, client, run, checklist, expected, reply, user, step_ts)
-    except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-        code = error_code(error) if isinstance(error, SlackApiError) else type(error).__name__
+    except SLACK_FAILURES as error:
+        code = _code(error)
         if metrics is not None:
             metrics.slack_errors.labels(code).inc()
         # The answer is recorded; the thread catches up on the next reply or "Show current step".
         logger.warning("checklist %s: could not update Slack: %s", run.id, code)
-        why = explain(error) if isinstance(error, SlackApiError) else UNREACHABLE
         await _tell_quietly(
-            tell, f"Your answer to step {expected + 1} is recorded, but I couldn't update the thread: {why}"
+            tell,
+            f"Your answer to step {expected + 1} is recorded, but I couldn't update the thread: {_why(error)}",
         )
     note = reply.value if reply.kind == ReplyKind.NOTE else reply.note
     if note:
@@ -297,7 +321,8 @@ async def handle_step_button(
     await ack()
     parsed = cb.parse_step_value(str(action.get("value", "")))
     action_id = str(action.get("action_id"))
-    kind = BUTTON_KINDS.get(cb.ANSWER_ACTION if action_id.startswith(cb.ANSWER_ACTION) else action_id)
+    answer = action_id.startswith(cb.ANSWER_ACTION) or action_id == cb.ANSWER_ACTION.removesuffix(":")
+    kind = BUTTON_KINDS.get(cb.ANSWER_ACTION if answer else action_id)
     if parsed is None or kind is None:
         await _respond_privately(
             respond, "That button isn't valid any more. Type `/checklist status` to find the checklist."
@@ -417,9 +442,9 @@ async def handle_export(
             filename=_export_name(run),
             title=f"Checklist results ({run.checklist_id})",
         )
-    except SlackApiError as error:
+    except SLACK_FAILURES as error:
         await ctx.store(context).release(claim)  # it did not happen: the next click may try again
-        await _respond_privately(respond, explain(error))
+        await _respond_privately(respond, _why(error))
 
 
 def _export_name(run: Run) -> str:
@@ -489,8 +514,8 @@ async def handle_resume(
         return
     try:
         await post_step(kb, store, client, run, checklist, run.step_index)
-    except SlackApiError as error:
-        await _respond_privately(respond, explain(error))
+    except SLACK_FAILURES as error:
+        await _respond_privately(respond, _why(error))
 
 
 async def _status(
@@ -564,11 +589,20 @@ def _kept(count: int) -> str:
     return "The 1 answer given is kept." if count == 1 else f"The {count} answers given so far are kept."
 
 
+def _code(error: BaseException) -> str:
+    return error_code(error) if isinstance(error, SlackApiError) else type(error).__name__
+
+
+def _why(error: BaseException) -> str:
+    """What to tell a person about a failed Slack call, in words."""
+    return explain(error) if isinstance(error, SlackApiError) else UNREACHABLE
+
+
 async def _tell_quietly(tell: Tell, text: str) -> None:
     """Tell someone, when Slack lets us: a failure here is already logged, and must not lose a saved answer."""
     try:
         await tell(text)
-    except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+    except SLACK_FAILURES as error:
         logger.warning("could not tell someone privately: %s", type(error).__name__)
 
 
@@ -580,6 +614,8 @@ def register(app: Router) -> None:
     app.command(CHECKLIST_COMMAND)(handle_checklist)
     app.action(cb.START_ACTION)(handle_start_button)
     app.action_prefix(cb.ANSWER_ACTION)(handle_step_button)
+    # Step messages posted before answer buttons had their own action_ids still work.
+    app.action(cb.ANSWER_ACTION.removesuffix(":"))(handle_step_button)
     for action_id in BUTTON_KINDS:
         if action_id != cb.ANSWER_ACTION:
             app.action(action_id)(handle_step_button)

@@ -33,6 +33,7 @@ CANCEL_ACTION = "checklist_cancel"
 EXPORT_ACTION = "checklist_export"
 RESUME_ACTION = "checklist_resume"
 MAX_BLOCKS = 50
+LISTED_AT_MOST = MAX_BLOCKS - 2  # the header and the closing note
 NOTE_SHOWN = 500  # characters of a note the summary shows; the export has it all
 
 TYPED_HINT = (
@@ -70,7 +71,8 @@ def _blocks(blocks: list[Block]) -> list[dict[str, object]]:
 
 def checklist_list(checklists: Sequence[Checklist]) -> Message:
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Checklists"))]
-    for checklist in checklists:
+    shown = checklists[:LISTED_AT_MOST]
+    for checklist in shown:
         text = f"*{escape(checklist.title)}* ({len(checklist.steps)} steps)\n{escape(checklist.purpose)}\n`/checklist {checklist.id}`"
         blocks.append(
             SectionBlock(
@@ -78,11 +80,21 @@ def checklist_list(checklists: Sequence[Checklist]) -> Message:
                 accessory=_button("Start", START_ACTION, checklist.id, style="primary"),
             )
         )
+    more = len(checklists) - len(shown)
+    extra = (
+        f" {more} more can be started by name: " + ", ".join(f"`{c.id}`" for c in checklists[len(shown) :])
+        if more
+        else ""
+    )
     blocks.append(
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text="A checklist runs in a thread in this channel: anyone here can answer. `/checklist status` lists the open ones."
+                    text=truncate(
+                        "A checklist runs in a thread in this channel: anyone here can answer. "
+                        f"`/checklist status` lists the open ones.{extra}",
+                        SECTION_LIMIT,
+                    )
                 )
             ]
         )
@@ -111,7 +123,7 @@ def parent_message(run: Run, checklist: Checklist, answered: int, score: int | N
         HeaderBlock(
             text=PlainTextObject(text=truncate(f":clipboard: {checklist.title}", HEADER_LIMIT), emoji=True)
         ),
-        SectionBlock(text=MarkdownTextObject(text=escape(checklist.purpose))),
+        SectionBlock(text=MarkdownTextObject(text=truncate(escape(checklist.purpose), SECTION_LIMIT))),
         ContextBlock(elements=[MarkdownTextObject(text=f"Started by <@{run.started_by}> · {status}")]),
     ]
     if run.is_open:

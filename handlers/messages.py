@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.jobs import Question
 from bot.router import Router
-from bot.storage import DATABASE_FAILURES
+from bot.storage import DATABASE_ERRORS
 from handlers import context as ctx
 from handlers.answers import count, find_answer, render_answer, should_record
 from handlers.blocks import notice
@@ -173,17 +174,20 @@ async def handle_message(
         return
     try:
         await handle_thread_reply(event, body, client, context)
-    except DATABASE_FAILURES as error:
+    except DATABASE_ERRORS as error:
         thread = (ctx.team_id(body), str(event.get("channel") or ""), str(event.get("thread_ts") or ""))
         if not ctx.deps(context).runs.is_known_thread(*thread):
             return  # not a checklist thread this process knows: chat, and nobody needs telling
         logger.warning("database unavailable for a thread reply: %s", type(error).__name__)
-        await client.chat_postEphemeral(
-            channel=str(event.get("channel") or ""),
-            user=str(event.get("user") or ""),
-            thread_ts=str(event["thread_ts"]),
-            **notice(THREAD_REPLY_NOT_SAVED).as_kwargs(),
-        )
+        try:
+            await client.chat_postEphemeral(
+                channel=str(event.get("channel") or ""),
+                user=str(event.get("user") or ""),
+                thread_ts=str(event["thread_ts"]),
+                **notice(THREAD_REPLY_NOT_SAVED).as_kwargs(),
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as failed:
+            logger.warning("could not tell someone their reply was not saved: %s", type(failed).__name__)
 
 
 def register(app: Router) -> None:

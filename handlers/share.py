@@ -58,3 +58,4 @@ async def handle_show(
 def register(app: Router) -> None:
     app.action(SHARE_ACTION)(handle_share)
     app.action_prefix(SHOW_ACTION)(handle_show)
+    app.action(SHOW_ACTION.removesuffix(":"))(handle_show)  # cards posted before "Show" buttons had own ids

@@ -62,4 +62,6 @@ async def test_every_command_and_button_reaches_a_handler() -> None:
         checklist_blocks.EXPORT_ACTION,
         checklist_blocks.RESUME_ACTION,
     }
-    assert router.actions == buttons
+    # the prefixes' exact forms: buttons on messages posted before each button had its own action_id
+    legacy = {blocks.SHOW_ACTION.removesuffix(":"), checklist_blocks.ANSWER_ACTION.removesuffix(":")}
+    assert router.actions == buttons | legacy

@@ -197,6 +197,29 @@ async def test_a_replayed_signed_slash_command_starts_one_run(http_app: RunningA
     assert len(step_posts(app)) == 1
 
 
+async def test_a_replayed_slash_command_starts_one_run_across_replicas(
+    fake_slack: FakeSlack, sqlite_url: str
+) -> None:
+    """Two app processes share the database: the same signed command sent to each still starts one run."""
+    first = await start_app(fake_slack, sqlite_url)
+    second = await start_app(fake_slack, sqlite_url)
+    try:
+        _key, url = first.response_url()
+        body = payloads.slash_command(
+            "/checklist", "principles", team_id=TEAM, channel_id=CHANNEL, user_id=USER, response_url=url
+        )
+        headers = payloads.signed_headers(SECRET, body, payloads.FORM)
+        responses = await asyncio.gather(first.post(body, headers), second.post(body, headers))
+        assert [r.status for r in responses] == [200, 200]
+        await wait_steps(first, 1)
+        await asyncio.sleep(0.5)
+        assert len(await first.deps.runs.open_runs(TEAM, CHANNEL)) == 1
+        assert len(step_posts(first)) == 1
+    finally:
+        await first.stop()
+        await second.stop()
+
+
 # --- 7. Least privilege, 8. channels the app is not in --------------------------------------------------------
 
 # Every scope the manifest asks for, and what needs it: a scope nothing here needs is a defect.
@@ -232,3 +255,89 @@ async def test_starting_a_checklist_where_the_app_is_not_a_member_says_to_invite
     assert "/invite @Commissioning Guide" in told.text
     assert await app.deps.runs.open_runs(TEAM, CHANNEL) == []  # no run left that nobody can see
     assert ephemerals(app, key)[0]["response_type"] == "ephemeral"
+
+
+async def test_buttons_on_messages_posted_before_the_unique_action_ids_still_work(app: RunningApp) -> None:
+    _parent, first = await start(app)
+    [run] = await app.deps.runs.open_runs(TEAM, CHANNEL)
+    old_style = {
+        "action_id": "checklist_answer",  # as step messages were posted before this version
+        "value": f"{run.id}|0|yes",
+        "text": {"type": "plain_text", "text": "Yes"},
+    }
+    await app.click(old_style, message_ts=first.result["ts"], is_ephemeral=False, block_id="step_0")
+    await wait_steps(app, 2)
+    assert (await app.deps.runs.answers(run.id))["p1"].value == "yes"
+
+
+async def test_slack_being_slow_does_not_make_the_app_unready(http_app: RunningApp) -> None:
+    """Only a token Slack refuses fails readiness: a slow or failing Slack must not take every replica out."""
+    http_app.fake.delays["auth.test"] = 6.0
+    async with http_app.session.get(http_app.base_url.rstrip("/") + "/readyz") as resp:
+        assert resp.status == 200
+
+
+async def test_a_signature_header_in_any_case_is_not_taken_for_a_replay(http_app: RunningApp) -> None:
+    """Two different signed commands, with the header spelled as some proxies pass it on."""
+    app = http_app
+    for channel in ("C0ONE", "C0TWO"):
+        _key, url = app.response_url()
+        body = payloads.slash_command(
+            "/checklist", "principles", team_id=TEAM, channel_id=channel, user_id=USER, response_url=url
+        )
+        headers = payloads.signed_headers(SECRET, body, payloads.FORM)
+        headers["X-Slack-signature"] = headers.pop("X-Slack-Signature")
+        assert (await app.post(body, headers)).status == 200
+    await wait_steps(app, 2)
+    assert len(await app.deps.runs.open_runs(TEAM, "C0ONE")) == 1
+    assert len(await app.deps.runs.open_runs(TEAM, "C0TWO")) == 1
+
+
+async def test_a_network_failure_talking_to_slack_is_not_reported_as_the_database() -> None:
+    import aiohttp
+
+    from bot.app import DATABASE_DOWN, SORRY, handle_error
+
+    told: list[str] = []
+
+    async def respond(**message: Any) -> None:
+        told.append(message["text"])
+
+    await handle_error(aiohttp.ClientOSError(104, "reset"), {"response_url": "x", "type": "x"}, respond)
+    assert told == [SORRY] and DATABASE_DOWN not in told
+
+
+async def test_a_held_question_the_database_will_never_take_is_dropped_not_blocking_the_rest() -> None:
+    from sqlalchemy.exc import DataError
+
+    from bot.held import HeldQuestions
+    from bot.jobs import Question
+    from bot.storage import DATABASE_FAILURES, _transient
+
+    saved: list[str] = []
+
+    async def save(key: str, _question: Question) -> bool:
+        if key == "bad":
+            raise DataError("INSERT", {}, Exception("value too long"))
+        saved.append(key)
+        return True
+
+    held = HeldQuestions(save, DATABASE_FAILURES, transient=_transient, first_retry=0.01)
+    question = Question("T", "C", None, "dm", "text")
+    for key in ("bad", "good"):
+        assert held.hold(key, question)
+    await eventually(lambda: _async(len(held)), lambda n: n == 0, within=5)
+    assert saved == ["good"]
+    await held.close()
+
+
+async def _async(value: int) -> int:
+    return value
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0.5", "-3"])
+def test_a_lease_that_cannot_work_is_refused_at_start(value: str) -> None:
+    from bot.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="ANSWER_LEASE_SECONDS"):
+        Settings.from_env({"ANSWER_LEASE_SECONDS": value})
