@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
-CODE := bot handlers knowledge tests bench
+CODE := bot handlers knowledge services tests bench
 
 .PHONY: setup run test lint typecheck unit bench check clean
 

@@ -28,10 +28,10 @@ import aiohttp  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot import payloads  # noqa: E402
-from bot.db import checklist_answers, checklist_runs, make_engine, metadata  # noqa: E402
 from bot.fakeslack import Call, FakeSlack  # noqa: E402
-from bot.settings import normalise_database_url  # noqa: E402
 from bot.web import EVENTS_PATH  # noqa: E402
+from services.db import checklist_answers, checklist_runs, make_engine, metadata  # noqa: E402
+from services.settings import normalise_database_url  # noqa: E402
 from tests.processes import serve_app, stop_processes  # noqa: E402
 
 SECRET = "bench-signing-secret"

@@ -12,17 +12,17 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.db import DatabaseUnavailable
 from bot.logs import setup_logging
 from bot.runtime import settle_garbage_collector
-from bot.settings import Settings, SettingsError
 from knowledge.loader import KnowledgeError
+from services.db import DatabaseUnavailable
+from services.settings import Settings, SettingsError
 
 if TYPE_CHECKING:  # imported lazily at run time, so `check` and `--help` start fast
     from slack_bolt.async_app import AsyncApp
 
     from bot.worker import AnswerWorker
-    from handlers.context import Deps
+    from services.deps import Deps
 
 logger = logging.getLogger("bot")
 
@@ -139,9 +139,7 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
             await print_report(deps.store)
             return 0
         if mode == "export":
-            from handlers.checklist import export_markdown
-
-            document = await export_markdown(deps.knowledge.current, deps.runs, args.run)
+            document = await _export(deps, args.run)
             if document is None:
                 print(
                     f"No checklist run {args.run!r}. A run's id is at the foot of its summary in Slack "
@@ -166,23 +164,34 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
         await deps.store.close()
 
 
+async def _export(deps: Deps, run: str) -> str | None:
+    """A run as Markdown; with SLACK_BOT_TOKEN set (and users:read), people are named as they are in Slack."""
+    from bot.app import make_client
+
+    if not deps.settings.slack_bot_token:
+        return await deps.checklists.markdown(deps.knowledge.current, run)
+    client = make_client(deps.settings.slack_bot_token, deps.settings.slack_api_url)
+    try:
+        return await deps.checklists.markdown(deps.knowledge.current, run, client=client)
+    finally:
+        if client.session is not None:
+            await client.session.close()
+
+
 EXPIRY_SWEEP_SECONDS = 3600
 QUEUED_AT_MOST = timedelta(days=1)
 
 
 async def _expire_forever(deps: Deps, app: AsyncApp) -> None:
-    """Close checklist runs left unanswered for CHECKLIST_EXPIRY_DAYS, once an hour."""
+    """Once an hour: remind runs left waiting CHECKLIST_REMIND_DAYS, close those left CHECKLIST_EXPIRY_DAYS."""
     from bot.app import workspace_client
-    from handlers.checklist import expire_runs
 
     while True:
         try:
-            closed = await expire_runs(
-                deps.knowledge.current,
-                deps.runs,
-                workspace_client(app),
-                days=deps.settings.checklist_expiry_days,
-            )
+            kb, client_for = deps.knowledge.current, workspace_client(app)
+            if reminded := await deps.checklists.remind(kb, client_for):
+                logger.info("reminded %d checklist runs left waiting", reminded)
+            closed = await deps.checklists.expire(kb, client_for)
             if closed:
                 logger.info("closed %d checklist runs left unanswered", closed)
             await deps.store.prune_claims()
@@ -197,7 +206,7 @@ async def _expire_forever(deps: Deps, app: AsyncApp) -> None:
 
 async def _until_stopped(deps: object) -> None:
     """Run until SIGTERM or SIGINT; SIGHUP reloads the content (validated first, kept if invalid)."""
-    from handlers.context import Deps
+    from services.deps import Deps
 
     assert isinstance(deps, Deps)
     stop = asyncio.Event()
@@ -243,7 +252,7 @@ async def _worker(deps: object, host: str, port: int | None) -> None:
     from bot.app import create_app
     from bot.web import SlackCheck, add_operator_routes
     from bot.worker import stop_app
-    from handlers.context import Deps
+    from services.deps import Deps
 
     assert isinstance(deps, Deps)
     app = create_app(deps)  # for its Web API client, and with many workspaces their tokens
@@ -269,7 +278,7 @@ async def _serve(deps: object, host: str, port: int, in_process_worker: bool) ->
     from bot.app import create_app
     from bot.web import EVENTS_PATH, create_web_app
     from bot.worker import stop_app
-    from handlers.context import Deps
+    from services.deps import Deps
 
     assert isinstance(deps, Deps)
     app = create_app(deps)
@@ -291,7 +300,7 @@ async def _socket(deps: object, in_process_worker: bool) -> None:
 
     from bot.app import create_app
     from bot.worker import stop_app
-    from handlers.context import Deps
+    from services.deps import Deps
 
     assert isinstance(deps, Deps)
     app = create_app(deps)

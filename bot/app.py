@@ -17,12 +17,13 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.oauth import oauth_settings
-from bot.storage import DATABASE_ERRORS
 from handlers import register_all
 from handlers.blocks import notice
 from handlers.catalog import commands
-from handlers.context import DEPS_KEY, Deps
-from handlers.slack_errors import error_code
+from handlers.context import DEPS_KEY
+from services.deps import Deps
+from services.slack_errors import error_code
+from services.storage import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 

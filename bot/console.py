@@ -24,7 +24,7 @@ from bot.app import close_app, create_app, workspace_client
 from bot.fakeslack import BOT_USER_ID, TEAM_ID, Call, FakeSlack
 from bot.textview import BUTTON_MARK, Button, render
 from bot.worker import AnswerWorker
-from handlers.context import Deps
+from services.deps import Deps
 
 CHANNEL = "C0CONSOLE"
 _MENTIONED = re.compile(r"^@(?:commissioning[ _-]?guide|guide|\S+)\s*", re.IGNORECASE)
@@ -55,6 +55,7 @@ class Console:
         self.buttons: list[tuple[Button, _Shown]] = []
         self.last_thread: tuple[str, str] | None = None
         self.shown_by_key: dict[str, _Shown] = {}
+        self._confirming: str | None = None  # a button whose confirmation dialog is showing
         self._keys = 0
 
     async def __aenter__(self) -> Console:
@@ -84,6 +85,9 @@ class Console:
     async def handle(self, line: str) -> bool:
         """Act on one line of input; False when the person asked to quit."""
         line = line.strip()
+        if self._confirming is not None and line != f"!{self._confirming}":
+            self._confirming = None  # the dialog's "deny": nothing was pressed
+            self._print("(not pressed)")
         if not line:
             return True
         if line.lower() in ("quit", "exit", ":q"):
@@ -179,6 +183,17 @@ class Console:
             self._print(f"There is no button [{number}]. Buttons are numbered in square brackets, e.g. !1.")
             return
         button, shown = self.buttons[int(number) - 1]
+        if button.confirm and self._confirming != number:
+            # Slack asks before such a press counts (the dialog of the Cancel button): so does the console.
+            dialog = button.confirm
+            self._confirming = number
+            self._print(
+                f"⚠ {_dialog_text(dialog.get('title'))}: {_dialog_text(dialog.get('text'))}\n"
+                f"  Type !{number} again to {_dialog_text(dialog.get('confirm')) or 'confirm'}, "
+                f"anything else to {_dialog_text(dialog.get('deny')) or 'cancel'}."
+            )
+            return
+        self._confirming = None
         body = payloads.block_actions(
             action_id=button.action_id,
             value=button.value,
@@ -219,7 +234,7 @@ class Console:
             ts = str(call.result.get("ts") or call.result.get("message_ts") or "")
             thread = p.get("thread_ts")
             where = self._place(channel, thread)
-            if thread:
+            if thread and "checklist_" in str(p.get("blocks")):  # `reply` answers the latest checklist
                 self.last_thread = (channel, str(thread))
             if call.method == "chat.update":
                 where = "message updated"
@@ -289,3 +304,10 @@ async def run_console(deps: Deps) -> int:
             if not await console.handle(line):
                 break
     return 0
+
+
+def _dialog_text(part: Any) -> str:
+    """The words of a confirmation dialog's part (a text object, or a string)."""
+    if isinstance(part, dict):
+        return str(part.get("text") or "")
+    return str(part or "")

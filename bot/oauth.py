@@ -16,7 +16,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.settings import Settings
+from services.settings import Settings
 
 # The bot scopes the app asks for when installed: the same list as app.yaml (a test keeps them equal).
 BOT_SCOPES = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.storage import Store
+from services.storage import Store
 
 
 async def print_report(store: Store) -> None:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import gc
 
-from bot.checklist_store import ChecklistStore
-from bot.db import (
+from bot.oauth import create_oauth_tables
+from handlers import checklist_blocks
+from knowledge.loader import load_knowledge
+from services.checklist_store import ChecklistStore
+from services.checklists import Checklists, Timing
+from services.db import (
     DatabaseUnavailable,
     create_schema,
     explain_connection_error,
     make_engine,
     sqlite_file_problem,
 )
-from bot.oauth import create_oauth_tables
-from bot.settings import Settings
-from bot.storage import DATABASE_FAILURES, Store
-from handlers.context import Deps, KnowledgeHolder
-from knowledge.loader import load_knowledge
+from services.deps import Deps, KnowledgeHolder
+from services.metrics import Metrics
+from services.settings import Settings
+from services.storage import DATABASE_FAILURES, Store
 
 
 async def build_deps(settings: Settings) -> Deps:
@@ -34,11 +37,15 @@ async def build_deps(settings: Settings) -> Deps:
         await engine.dispose()
         await asyncio.sleep(0.1)  # let the driver's connection threads finish before the event loop closes
         raise DatabaseUnavailable(explain_connection_error(settings.database_url, error)) from None
+    store, runs, metrics = Store(engine), ChecklistStore(engine), Metrics()
+    timing = Timing(expiry_days=settings.checklist_expiry_days, remind_days=settings.checklist_remind_days)
     return Deps(
         settings=settings,
         knowledge=KnowledgeHolder(kb, settings.knowledge_dir),
-        store=Store(engine),
-        runs=ChecklistStore(engine),
+        store=store,
+        runs=runs,
+        checklists=Checklists(runs, store, checklist_blocks, metrics, timing),
+        metrics=metrics,
     )
 
 

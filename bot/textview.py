@@ -31,6 +31,8 @@ class Button:
     action_id: str
     value: str
     block_id: str
+    # Slack's confirmation dialog (title, text, confirm, deny), shown before the press counts
+    confirm: dict[str, Any] | None = None
 
 
 def mrkdwn_to_text(text: str) -> str:
@@ -91,7 +93,11 @@ def render(payload: dict[str, Any]) -> tuple[list[str], list[Button]]:
                     label = mrkdwn_to_text(element["text"]["text"])
                     buttons.append(
                         Button(
-                            label, element["action_id"], element.get("value", ""), block.get("block_id", "")
+                            label,
+                            element["action_id"],
+                            element.get("value", ""),
+                            block.get("block_id", ""),
+                            element.get("confirm"),
                         )
                     )
     return lines, buttons

@@ -19,10 +19,10 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import KNOWN_COMMANDS
-from bot.metrics import CONTENT_TYPE
-from bot.storage import DATABASE_FAILURES, UNREACHABLE
-from handlers.context import Deps
-from handlers.slack_errors import error_code
+from services.deps import Deps
+from services.metrics import CONTENT_TYPE
+from services.slack_errors import error_code
+from services.storage import DATABASE_FAILURES, UNREACHABLE
 
 logger = logging.getLogger(__name__)
 requests_log = logging.getLogger("bot.requests")

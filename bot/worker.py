@@ -21,11 +21,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import close_app, workspace_client
 from bot.drain import finish_listeners
-from bot.jobs import LEASE, Job, JobQueue
-from bot.storage import DATABASE_FAILURES
-from handlers.context import Deps
 from handlers.messages import answer_question
-from handlers.slack_errors import error_code, http_status
+from services.deps import Deps
+from services.jobs import LEASE, Job, JobQueue
+from services.slack_errors import error_code, http_status
+from services.storage import DATABASE_FAILURES
 
 logger = logging.getLogger(__name__)
 

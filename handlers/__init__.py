@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.router import Router
 from handlers import checklist, commissioning, didyouknow, feedback, lookups, messages, share
+from handlers.router import Router
 
 
 def register_all(app: AsyncApp) -> Router:

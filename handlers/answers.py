@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.metrics import Metrics
 from handlers.blocks import Message, decline_card, entry_card, escape, help_card, notice, truncate
 from handlers.catalog import commands
 from knowledge.base import KnowledgeBase
 from knowledge.model import MEMBER_NOUNS
 from knowledge.search import Answer
 from knowledge.text import as_read, emoji_in, fold, searchable
+from services.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 
 from knowledge.base import KnowledgeBase
 from knowledge.model import Entry
+from services.mrkdwn import escape as escape
 
 # Action ids: shared by the builders here and the app.action(...) registrations.
 SHARE_ACTION = "share_card"
@@ -50,11 +51,6 @@ class Message:
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
-
-
-def escape(text: str) -> str:
-    """Escape text for mrkdwn so it shows as typed and cannot ping (<!channel>) or forge links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def quote(text: str) -> str:

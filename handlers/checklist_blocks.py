@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -17,11 +18,21 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.checklist_store import Run
 from handlers.blocks import HEADER_LIMIT, SECTION_LIMIT, Message, escape, quote, truncate
+from handlers.blocks import notice as _notice
 from knowledge.base import KnowledgeBase
-from knowledge.checklist_engine import SKIPPED_LABEL, AnswerRecord, Status, Summary, describe_value
+from knowledge.checklist_engine import (
+    SKIPPED_LABEL,
+    AnswerRecord,
+    Status,
+    Summary,
+    describe_value,
+    moves,
+    score_line,
+)
 from knowledge.model import Checklist, ChecklistStep
+from services.checklist_store import Run
+from services.checklists import OpenRun
 
 START_ACTION = "checklist_start"
 # A prefix: each answer button's action_id is this plus the option's value ("checklist_answer:yes"), since Slack
@@ -32,13 +43,23 @@ BACK_ACTION = "checklist_back"
 CANCEL_ACTION = "checklist_cancel"
 EXPORT_ACTION = "checklist_export"
 RESUME_ACTION = "checklist_resume"
+KEEP_ACTION = "checklist_keep"  # "Keep going" on the private "Cancel this checklist?" question
+UNDO_ACTION = "checklist_undo"
+NOTE_MOVE_ACTION = "checklist_note_move"
+NOTE_REMOVE_ACTION = "checklist_note_remove"
 MAX_BLOCKS = 50
 LISTED_AT_MOST = MAX_BLOCKS - 2  # the header and the closing note
 NOTE_SHOWN = 500  # characters of a note the summary shows; the export has it all
 
-TYPED_HINT = (
-    "Or reply in this thread: an answer, *skip*, *back*, *cancel*, or *note: …* to add a note to this step."
-)
+
+def notice(text: str) -> Message:
+    """A short private reply (the app's own words: mrkdwn it wrote, or text it escapes itself)."""
+    return _notice(text)
+
+
+def typed_hint(checklist: Checklist, index: int) -> str:
+    """What may be typed in reply at step `index`: only what that step allows."""
+    return "Or reply in this thread: " + ", ".join(moves(checklist, index)) + ", or *note: …* to add a note."
 
 
 def step_value(run_id: str, index: int, value: str = "") -> str:
@@ -115,7 +136,9 @@ def _progress(run: Run, checklist: Checklist, answered: int) -> str:
     return f"Progress: {answered} of {total} steps"
 
 
-def parent_message(run: Run, checklist: Checklist, answered: int, score: int | None = None) -> Message:
+def parent_message(
+    run: Run, checklist: Checklist, answered: int, score: int | None = None, about: str | None = None
+) -> Message:
     status = _progress(run, checklist, answered)
     if score is not None:
         status += f" · Score {score}%"
@@ -124,8 +147,12 @@ def parent_message(run: Run, checklist: Checklist, answered: int, score: int | N
             text=PlainTextObject(text=truncate(f":clipboard: {checklist.title}", HEADER_LIMIT), emoji=True)
         ),
         SectionBlock(text=MarkdownTextObject(text=truncate(escape(checklist.purpose), SECTION_LIMIT))),
-        ContextBlock(elements=[MarkdownTextObject(text=f"Started by <@{run.started_by}> · {status}")]),
     ]
+    if about:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(f"*About:* {escape(about)}", 300))))
+    blocks.append(
+        ContextBlock(elements=[MarkdownTextObject(text=f"Started by <@{run.started_by}> · {status}")])
+    )
     if run.is_open:
         blocks.append(
             ContextBlock(
@@ -137,7 +164,8 @@ def parent_message(run: Run, checklist: Checklist, answered: int, score: int | N
     plain = (
         status.replace(":white_check_mark: ", "").replace(":no_entry_sign: ", "").replace(":hourglass: ", "")
     )
-    return Message(f"Checklist: {checklist.title}. {plain}", _blocks(blocks))
+    about_text = f" About: {about}." if about else ""
+    return Message(f"Checklist: {checklist.title}.{about_text} {plain}", _blocks(blocks))
 
 
 def _reference(kb: KnowledgeBase, step: ChecklistStep) -> list[Block]:
@@ -189,7 +217,7 @@ def step_message(
     )
     blocks.append(ActionsBlock(block_id=f"step_{index}", elements=buttons))
     blocks.append(ActionsBlock(block_id=f"controls_{index}", elements=controls))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=TYPED_HINT)]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=typed_hint(checklist, index))]))
     options = ", ".join(o.label for o in step.options)
     return Message(f"Step {index + 1} of {total}: {step.prompt} ({options})", _blocks(blocks))
 
@@ -232,10 +260,9 @@ def summary_message(summary: Summary, run_id: str) -> Message:
     facts = []
     if summary.choice:
         facts.append(f"*About:* {escape(summary.choice)}")
-    if summary.percent is not None:
-        facts.append(
-            f"*Score:* {summary.percent}% over {summary.scored} scored answers (Yes counts 1, Partly ½, No 0; Not sure and skipped steps are not scored)"
-        )
+    score = score_line(summary)
+    if score is not None:
+        facts.append(f"*Score:* {score}. Yes counts 1, Partly ½, No 0.")
     if facts:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(facts))))
     lines = []
@@ -283,8 +310,8 @@ def summary_message(summary: Summary, run_id: str) -> Message:
     return Message(f"Summary of {checklist.title}: {gaps}{score}.", _blocks(blocks))
 
 
-def status_list(runs: Sequence[tuple[Run, Checklist, int, str | None]]) -> Message:
-    """Open runs in a channel: (run, checklist, answered, permalink)."""
+def status_list(runs: Sequence[OpenRun]) -> Message:
+    """Open runs in a channel: what each is about, how far it is, its age and who answered last."""
     if not runs:
         return Message(
             "There are no open checklists in this channel. Start one with /checklist.",
@@ -299,13 +326,121 @@ def status_list(runs: Sequence[tuple[Run, Checklist, int, str | None]]) -> Messa
             ),
         )
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Open checklists in this channel"))]
-    for run, checklist, answered, link in runs:
-        title = f"<{link}|{escape(checklist.title)}>" if link else escape(checklist.title)
-        text = f"*{title}*\nStarted by <@{run.started_by}> on {run.created_at:%d %b %Y} · {answered} of {len(checklist.steps)} steps · run `{run.id[:8]}`"
+    for listed in runs[: MAX_BLOCKS - 1]:
+        run, checklist = listed.run, listed.checklist
+        title = f"<{listed.link}|{escape(checklist.title)}>" if listed.link else escape(checklist.title)
+        about = f" · about *{escape(listed.about)}*" if listed.about else ""
+        last = (
+            f" · last answered by <@{listed.last_answer.user_id}> {_ago(listed.last_answer.answered_at)}"
+            if listed.last_answer
+            else " · no answers yet"
+        )
+        text = (
+            f"*{title}*{about}\nStarted by <@{run.started_by}> {_ago(run.created_at)} · "
+            f"{listed.answered} of {len(checklist.steps)} steps{last} · run `{run.id[:8]}`"
+        )
         blocks.append(
             SectionBlock(
-                text=MarkdownTextObject(text=text),
+                text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)),
                 accessory=_button("Show current step", RESUME_ACTION, run.id),
             )
         )
-    return Message(f"{len(runs)} open checklists in this channel.", _blocks(blocks[:50]))
+    return Message(f"{len(runs)} open checklists in this channel.", _blocks(blocks))
+
+
+def _ago(stamp: datetime) -> str:
+    """'3 days ago', '2 hours ago', 'just now'."""
+    aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    seconds = max((datetime.now(UTC) - aware).total_seconds(), 0)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def cancelled_message(run: Run, user_id: str, answered: int, undo_minutes: int) -> Message:
+    """In the thread after a cancel: who, what is kept, Undo for a while, and the results so far."""
+    text = f"<@{user_id}> cancelled this checklist. {_kept(answered)}"
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(
+            block_id="cancelled_actions",
+            elements=[
+                _button("Undo", UNDO_ACTION, run.id, style="primary"),
+                _button("Export as Markdown", EXPORT_ACTION, run.id),
+            ],
+        ),
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"Undo works for {undo_minutes} minutes · run `{run.id[:8]}`")]
+        ),
+    ]
+    return Message(f"<@{user_id}> cancelled this checklist. {_kept(answered)}", _blocks(blocks))
+
+
+def undone_message(user_id: str) -> Message:
+    text = f":leftwards_arrow_with_hook: <@{user_id}> undid the cancellation: the checklist goes on below."
+    return Message(text, _blocks([SectionBlock(text=MarkdownTextObject(text=text))]))
+
+
+def _kept(count: int) -> str:
+    if count == 0:
+        return "No answers had been given."
+    return "The 1 answer given is kept." if count == 1 else f"The {count} answers given so far are kept."
+
+
+def cancel_confirmation(run: Run, index: int) -> Message:
+    """Privately, after someone typed "cancel": the same question the Cancel button's dialog asks."""
+    text = "*Cancel this checklist?* The answers so far are kept, but no more can be added."
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=text)),
+        ActionsBlock(
+            block_id="cancel_confirm",
+            elements=[
+                _button("Cancel checklist", CANCEL_ACTION, step_value(run.id, index), style="danger"),
+                _button("Keep going", KEEP_ACTION, run.id),
+            ],
+        ),
+    ]
+    return Message("Cancel this checklist? The answers so far are kept.", _blocks(blocks))
+
+
+def noted(
+    run: Run, checklist: Checklist, index: int, current: int, said: str, moved_from: int | None
+) -> Message:
+    """Privately, after a note: where it went, with buttons to move it to the current step or remove it."""
+    step = checklist.steps[index]
+    text = f"{escape(said)}\n>{escape(truncate(step.prompt, 150))}"
+    buttons = []
+    if index != current and current < len(checklist.steps):
+        buttons.append(
+            _button(f"Move it to step {current + 1}", NOTE_MOVE_ACTION, f"{run.id}|{index}|{current}")
+        )
+    buttons.append(_button("Remove note", NOTE_REMOVE_ACTION, step_value(run.id, index)))
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT))),
+        ActionsBlock(block_id="note_actions", elements=buttons),
+        ContextBlock(
+            elements=[MarkdownTextObject(text="Reply `note: …` again to change it, `note: -` to remove it.")]
+        ),
+    ]
+    return Message(said, _blocks(blocks))
+
+
+def current_step_link(index: int, total: int, link: str) -> Message:
+    text = f"Step {index + 1} of {total} is waiting in the thread: <{link}|go to step {index + 1}>."
+    return Message(
+        f"Step {index + 1} of {total} is waiting in the thread: {link}",
+        _blocks([SectionBlock(text=MarkdownTextObject(text=text))]),
+    )
+
+
+def reminder(run: Run, checklist: Checklist, expires_in_days: float) -> Message:
+    """The one gentle reminder in a waiting run's thread."""
+    days = max(round(expires_in_days), 1)
+    text = (
+        f":wave: This checklist is waiting at step {run.step_index + 1} of {len(checklist.steps)}. "
+        f"Anyone in the channel can answer the step above. It closes in about {days} day{'s' if days != 1 else ''} "
+        "if nobody does (the answers so far are kept)."
+    )
+    return Message(text, _blocks([SectionBlock(text=MarkdownTextObject(text=text))]))

@@ -8,11 +8,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
-from bot.router import Router
 from handlers import context as ctx
 from handlers.answers import count, find_answer, render_answer, should_record
 from handlers.blocks import escape, notice
 from handlers.catalog import HELP_COMMAND
+from handlers.router import Router
 from knowledge.text import as_read
 
 logger = logging.getLogger(__name__)

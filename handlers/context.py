@@ -2,48 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from bot.backpressure import InFlight
-from bot.checklist_store import ChecklistStore, Place
-from bot.metrics import Metrics
-from bot.settings import Settings
-from bot.storage import Store
 from knowledge.base import KnowledgeBase
-from knowledge.loader import KnowledgeError, load_knowledge
+from services.checklist_store import Place
+from services.checklists import Checklists
+from services.deps import Deps, KnowledgeHolder
+from services.metrics import Metrics
+from services.storage import Store
 
-
-class KnowledgeHolder:
-    """The current knowledge base; `reload` swaps in new content only once it has all loaded and validated."""
-
-    def __init__(self, kb: KnowledgeBase, directory: Path | None = None) -> None:
-        self.current = kb
-        self.directory = directory
-        self._lock = asyncio.Lock()
-
-    async def reload(self) -> list[str]:
-        """Load the content again; swap it in if valid. Returns the problems (empty when it was swapped in)."""
-        async with self._lock:
-            try:
-                # Parsing and indexing take a few hundred ms: off the event loop, so requests keep flowing.
-                kb = await asyncio.to_thread(load_knowledge, self.directory)
-            except KnowledgeError as error:
-                return error.problems
-            self.current = kb
-            return []
-
-
-@dataclass(frozen=True)
-class Deps:
-    settings: Settings
-    knowledge: KnowledgeHolder
-    store: Store
-    runs: ChecklistStore
-    metrics: Metrics = field(default_factory=Metrics)
-    inflight: InFlight = field(default_factory=InFlight)
+__all__ = ["DEPS_KEY", "Deps", "KnowledgeHolder", "checklists", "deps", "kb", "metrics", "place", "store"]
 
 
 DEPS_KEY = "commissioning_guide"
@@ -57,6 +25,10 @@ def deps(context: Any) -> Deps:
 
 def kb(context: Any) -> KnowledgeBase:
     return deps(context).knowledge.current
+
+
+def checklists(context: Any) -> Checklists:
+    return deps(context).checklists
 
 
 def store(context: Any) -> Store:

@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
-from bot.router import Router
 from handlers import context as ctx
 from handlers.blocks import entry_card, escape, notice
+from handlers.router import Router
 from knowledge.base import next_fact
 
 COMMAND = "/didyouknow"

@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
-from bot.router import Router
 from handlers import context as ctx
 from handlers.blocks import HELPFUL_ACTION, NOT_HELPFUL_ACTION, entry_card, notice
+from handlers.router import Router
 from handlers.share import STALE
 
 ALREADY = "You've already told us about this answer, thank you; your first answer is kept."

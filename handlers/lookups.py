@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext
 
-from bot.router import Router
 from handlers import context as ctx
 from handlers.blocks import Message, entry_card, escape, notice
+from handlers.router import Router
 from knowledge.base import KnowledgeBase
 from knowledge.lookup import lookup
 

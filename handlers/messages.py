@@ -10,15 +10,15 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.jobs import Question
-from bot.router import Router
-from bot.storage import DATABASE_ERRORS
 from handlers import context as ctx
 from handlers.answers import count, find_answer, render_answer, should_record
 from handlers.blocks import notice
 from handlers.checklist import handle_thread_reply
-from handlers.slack_errors import error_code
+from handlers.router import Router
 from knowledge.text import MAX_QUESTION, as_read
+from services.jobs import Question
+from services.slack_errors import error_code
+from services.storage import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 

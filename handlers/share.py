@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
 
-from bot.router import Router
 from handlers import context as ctx
 from handlers.blocks import SHARE_ACTION, SHOW_ACTION, entry_card, notice
+from handlers.router import Router
 
 STALE = (
     "That card's content has changed since it was shown. Run the command again to get the current version."

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from knowledge.base import KnowledgeBase
@@ -52,18 +52,19 @@ _WORDS = {
     ReplyKind.BACK: {"back", "go back", "previous", "undo", "prev"},
     ReplyKind.CANCEL: {"cancel", "stop", "quit", "abort", "cancel checklist", "cancel run"},
 }
+# Words that clearly answer; a bare "y", "n" or "?" in a busy thread is as likely chat as an answer, so it is
+# not taken for one (the buttons and the full words are there).
 _OPTION_SHORTHAND = {
-    "y": "yes",
     "yeah": "yes",
     "yep": "yes",
-    "n": "no",
     "nope": "no",
     "unsure": "not sure",
     "dont know": "not sure",
     "don't know": "not sure",
     "dunno": "not sure",
-    "?": "not sure",
 }
+# "note: -" (or "note: remove") takes a person's note off again.
+REMOVE_NOTE = frozenset({"-", "remove", "delete", "none"})
 
 
 def parse_reply(step: ChecklistStep, text: str) -> Reply:
@@ -113,6 +114,52 @@ def describe_value(step: ChecklistStep, value: str) -> str:
         return SKIPPED_LABEL
     found = option(step, value)
     return found.label if found else value
+
+
+def is_removal(reply: Reply) -> bool:
+    """Whether a NOTE reply asks to remove the person's note rather than add one."""
+    return reply.kind == ReplyKind.NOTE and reply.value.strip().lower() in REMOVE_NOTE
+
+
+def moves(checklist: Checklist, index: int) -> list[str]:
+    """What may be typed at step `index`, in words for a hint: only the moves that step allows."""
+    step = checklist.steps[index]
+    found = ["an answer"]
+    if step.skippable:
+        found.append("*skip*")
+    if index > 0:
+        found.append("*back*")
+    found.append("*cancel*")
+    return found
+
+
+def note_step(
+    checklist: Checklist, at: int, answers: Mapping[str, AnswerRecord], now: datetime, within: timedelta
+) -> int:
+    """The step a note typed now belongs to: the step just answered, if it was answered (by anyone) less than
+    `within` ago and the run has moved on from it; otherwise the step the run is at. People write the note
+    about what they have just answered ("partly" ... "note: budget agreed in May")."""
+    latest = max(answers.values(), key=lambda a: _aware(a.answered_at), default=None)
+    if latest is None or now - _aware(latest.answered_at) > within:
+        return at
+    index = next((i for i, s in enumerate(checklist.steps) if s.id == latest.step_id), at)
+    return index if index < at else at
+
+
+def _aware(stamp: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything here is UTC."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def chosen_label(checklist: Checklist, answers: Mapping[str, AnswerRecord]) -> str | None:
+    """What a run is about: the label of the option chosen at a step that chooses (which service), if any."""
+    for step in checklist.steps:
+        answer = answers.get(step.id)
+        if step.chooses and answer is not None:
+            found = option(step, answer.value)
+            if found is not None:
+                return found.label
+    return None
 
 
 def check_transition(checklist: Checklist, status: str, at: int, expected: int, reply: Reply) -> str | None:
@@ -179,6 +226,7 @@ class Summary:
     scored: int
     choice: str | None = None  # e.g. which service a quality check was about
     skipped: int = 0
+    unsure: int = 0  # neutral answers ("Not sure"): counted neither way
 
     @property
     def percent(self) -> int | None:
@@ -195,7 +243,7 @@ def summarise(
     rows: list[SummaryRow] = []
     gaps: list[Gap] = []
     points = 0.0
-    scored = skipped = 0
+    scored = skipped = unsure = 0
     choice: str | None = None
     for position, step in enumerate(checklist.steps, start=1):
         answer = answers.get(step.id)
@@ -217,7 +265,9 @@ def summarise(
             entry = kb.get(step.ref) if step.ref else None
             listed = tuple(kb.listed_after(entry)) if entry is not None else ()
             gaps.append(Gap(step, chosen.label, entry, listed))
-        if not chosen.neutral:
+        if chosen.neutral:
+            unsure += 1
+        else:
             points += chosen.score
             scored += 1
     return Summary(
@@ -228,33 +278,34 @@ def summarise(
         scored=scored,
         choice=choice,
         skipped=skipped,
+        unsure=unsure,
     )
 
 
 # Export: notes, people's names (or user ids) and the chosen service come from people, not from this app, and
 # must show in any Markdown viewer (GitHub, VS Code, Obsidian...) as typed: never as a link, an image, HTML,
-# emphasis, a heading, a list or code. CommonMark guarantees that a backslash before an ASCII punctuation
-# character shows that character literally, so every one of them is escaped: "<" as \< can't open HTML or an
-# autolink, "&" as \& can't start an entity, [ ] ( ) and ! can't make a link or an image, and "|" can't end a
-# table cell. Bare URLs are defused the same way, with no character added: http://example.com is written as
-# http\:\/\/example\.com and shows as typed, but the link finders of GitHub (cmark-gfm) and VS Code
-# (markdown-it) need an unescaped ":" after the scheme, or a literal "www.". The one exception is an email
-# address: cmark-gfm finds those in the text after the escapes are undone, so an invisible WORD JOINER (U+2060,
-# zero width, no line break) follows each "@": me@example.org still reads the same, but is no mailto: link.
+# emphasis, code or a broken table row. They always stand inside a line (a table cell, or after "**About:**"),
+# so only inline syntax can take effect, and only its characters are backslash-escaped (CommonMark shows an
+# escaped ASCII punctuation character literally): \ ` * _ ~ for escapes, code, emphasis and strikethrough;
+# [ ] for links and images (so "(" and "!" can stay as typed); < > for HTML and autolinks; & for entities;
+# | for the table. Everything else reads as typed in the raw file too ("budget: £50k (approx.)").
+# Bare URLs and email addresses, which GitHub (cmark-gfm) and VS Code (markdown-it) link without any syntax,
+# are defused without adding a visible character: a ":" with no space after it is escaped (http\://), so is
+# the "." after "www", and an invisible WORD JOINER (U+2060) follows each "@".
 # A table cell must also stay on its row: each run of line breaks (CR, LF, CRLF, VT, FF, NEL, U+2028, U+2029)
 # becomes " / ", a tab a space, and other control characters are dropped, as are lone surrogates (which JSON
 # can carry, but UTF-8 can't encode).
 _LINE_SEPARATOR = " / "
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+_INLINE_SYNTAX = re.compile(r"([\\`*_~\[\]<>&|]|:(?=\S)|(?<=www)\.)", re.IGNORECASE)
 _WORD_JOINER = "\u2060"
 
 
 def _literal(text: str) -> str:
     """`text` typed by a person, as Markdown that shows it as typed, on one line (see above)."""
     lines = (_CONTROL.sub("", line.replace("\t", " ")).strip() for line in _LINE_BREAK.split(text))
-    escaped = (_PUNCTUATION.sub(r"\\\1", line).replace("@", "@" + _WORD_JOINER) for line in lines if line)
+    escaped = (_INLINE_SYNTAX.sub(r"\\\1", line).replace("@", "@" + _WORD_JOINER) for line in lines if line)
     return _LINE_SEPARATOR.join(escaped)
 
 
@@ -263,14 +314,69 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(summary: Summary, *, title_suffix: str = "", names: Mapping[str, str] | None = None) -> str:
+@dataclass(frozen=True)
+class RunFacts:
+    """What an export says about the run itself: which, when, by whom, where, and which checklist version."""
+
+    run_id: str
+    status: str
+    started_by: str  # a person's name as the chat shows it, or their user id
+    started_at: datetime
+    last_change: datetime
+    channel: str
+    thread_link: str | None
+    version: str  # the checklist's version when the run started
+    current_version: str  # and now
+
+
+def score_line(summary: Summary) -> str | None:
+    """'62% over 4 scored answers (2 skipped, 1 not sure: not scored)', or None when nothing was scored."""
+    if summary.percent is None:
+        return None
+    answers = "answer" if summary.scored == 1 else "answers"
+    unscored = [
+        f"{n} {what}" for n, what in ((summary.skipped, "skipped"), (summary.unsure, "not sure")) if n
+    ]
+    unanswered = sum(1 for row in summary.rows if row.answer is None)
+    if unanswered:
+        unscored.append(f"{unanswered} not answered")
+    tail = f" ({', '.join(unscored)}: not scored)" if unscored else ""
+    return f"{summary.percent}% over {summary.scored} scored {answers}{tail}"
+
+
+def _when(stamp: datetime) -> str:
+    return f"{stamp:%d %b %Y %H:%M} UTC"
+
+
+def to_markdown(
+    summary: Summary,
+    *,
+    title_suffix: str = "",
+    names: Mapping[str, str] | None = None,
+    facts: RunFacts | None = None,
+) -> str:
     """The results as a Markdown document, for export; `names` gives the people who answered by user id (an
-    id without a name is shown as it is). What people typed, their names and the choice show as literal text."""
+    id without a name is shown as it is), `facts` when, by whom and where the run was. What people typed, their
+    names and the choice show as literal text."""
     lines = [f"# {summary.checklist.title}{title_suffix}", "", summary.checklist.purpose, ""]
+    if facts is not None:
+        where = f"[thread]({facts.thread_link})" if facts.thread_link else "its thread"
+        version = facts.version
+        if facts.current_version != facts.version:
+            version += f" (the checklist has changed since: now {facts.current_version})"
+        lines += [
+            f"- **Run:** `{facts.run_id[:8]}`, {facts.status}",
+            f"- **Started:** {_when(facts.started_at)} by {_literal(facts.started_by)}",
+            f"- **Last change:** {_when(facts.last_change)}",
+            f"- **Channel:** `{facts.channel}`, {where}",
+            f"- **Checklist:** `{summary.checklist.id}`, version {version}",
+            "",
+        ]
     if summary.choice:
         lines += [f"**About:** {_literal(summary.choice)}", ""]
-    if summary.score is not None:
-        lines += [f"**Score:** {summary.percent}% over {summary.scored} scored answers", ""]
+    score = score_line(summary)
+    if score is not None:
+        lines += [f"**Score:** {score}", ""]
     lines += ["| # | Step | Answer | By | Notes |", "|---|---|---|---|---|"]
     for row in summary.rows:
         by = (names or {}).get(row.answer.user_id, row.answer.user_id) if row.answer else ""

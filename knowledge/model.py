@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -117,6 +118,15 @@ class Checklist(_Frozen):
     purpose: str = Field(min_length=1, max_length=1000)
     aliases: tuple[str, ...] = ()
     steps: tuple[ChecklistStep, ...] = Field(min_length=1, max_length=40)
+    # The content owner's name for this edition ("2", "2026-12"); exports say which one a run answered.
+    version: str | None = Field(default=None, min_length=1, max_length=32)
+
+    @property
+    def edition(self) -> str:
+        """The version as exports show it: the owner's `version` if set, and always a fingerprint of the
+        content, so two runs can be compared even when nobody bumped the version."""
+        digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:8]
+        return f"{self.version} ({digest})" if self.version else digest
 
     @model_validator(mode="after")
     def _check_steps(self) -> Checklist:

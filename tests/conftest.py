@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import make_engine, metadata
 from bot.fakeslack import FakeSlack
-from bot.settings import normalise_database_url
-from bot.storage import Store
 from knowledge.base import KnowledgeBase
 from knowledge.loader import load_knowledge
+from services.db import make_engine, metadata
+from services.settings import normalise_database_url
+from services.storage import Store
 from tests.slack import RunningApp, start_app, start_socket_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +117,7 @@ async def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 async def store(database_url: str) -> AsyncIterator[Store]:
-    from bot.db import create_schema
+    from services.db import create_schema
 
     engine = make_engine(database_url)
     await create_schema(engine)

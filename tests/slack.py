@@ -19,10 +19,10 @@ from bot import payloads
 from bot.app import create_app
 from bot.fakeslack import FakeSlack
 from bot.runtime import build_deps
-from bot.settings import Settings
 from bot.web import EVENTS_PATH, create_web_app
 from bot.worker import AnswerWorker, start_worker, stop_app
-from handlers.context import Deps
+from services.deps import Deps
+from services.settings import Settings
 
 SECRET = "test-signing-secret"
 # The services with national minimum standards, as the seed page lists them and in its order.

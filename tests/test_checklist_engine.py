@@ -43,7 +43,11 @@ QUALITY_ANSWERS = {
         ("  PARTLY. ", Reply(ReplyKind.ANSWER, "partly")),
         ("not sure", Reply(ReplyKind.ANSWER, "not_sure")),
         ("dunno", Reply(ReplyKind.ANSWER, "not_sure")),
-        ("n", Reply(ReplyKind.ANSWER, "no")),
+        ("nope", Reply(ReplyKind.ANSWER, "no")),
+        # a bare letter in a busy thread is as likely chat: only clear words are answers
+        ("y", Reply(ReplyKind.UNKNOWN)),
+        ("n", Reply(ReplyKind.UNKNOWN)),
+        ("?", Reply(ReplyKind.UNKNOWN)),
         ("skip", Reply(ReplyKind.SKIP)),
         ("go back", Reply(ReplyKind.BACK)),
         ("cancel", Reply(ReplyKind.CANCEL)),
@@ -110,37 +114,66 @@ def test_summary_lists_gaps_with_their_source_text_and_scores(kb: KnowledgeBase)
 
 # Export as safe Markdown: what people typed (notes), their names or user ids, and the choice must show as
 # typed, never as a link, an image, HTML or formatting, and never break the table.
-# CommonMark's ASCII punctuation: !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~
 PUNCTUATION = re.escape(string.punctuation)
-# a cell of people's text: only escaped punctuation, the " / " that stands for a line break, no control character
-FULLY_ESCAPED = re.compile(rf"(?:\\[{PUNCTUATION}]| / |[^{PUNCTUATION}\x00-\x1f\x7f-\x9f\u2028\u2029])*")
+# what must never stand unescaped in people's text: inline syntax, and what makes a bare link
+INLINE = "\\`*_~[]<>&|"
+SAFE = re.compile(rf"(?:\\[{PUNCTUATION}]| / |[^{re.escape(INLINE)}\x00-\x1f\x7f-\x9f\u2028\u2029])*")
 WORD_JOINER = "\u2060"  # invisible, after each "@", so GitHub makes no mailto: link of an email address
 
 ATTACKS = [
     # (typed, as exported: Markdown showing exactly the typed text)
-    ("[click](http://evil.example/a)", r"\[click\]\(http\:\/\/evil\.example\/a\)"),
-    ("![x](http://evil.example/i.png)", r"\!\[x\]\(http\:\/\/evil\.example\/i\.png\)"),
-    ("see [x][1]\n[1]: http://evil.example", r"see \[x\]\[1\] / \[1\]\: http\:\/\/evil\.example"),
-    ("<http://evil.example>", r"\<http\:\/\/evil\.example\>"),
+    ("[click](http://evil.example/a)", r"\[click\](http\://evil.example/a)"),
+    ("![x](http://evil.example/i.png)", r"!\[x\](http\://evil.example/i.png)"),
+    ("see [x][1]\n[1]: http://evil.example", r"see \[x\]\[1\] / \[1\]: http\://evil.example"),
+    ("<http://evil.example>", r"\<http\://evil.example\>"),
     (
-        "go to http://evil.example/?q=1 or www.evil.example",
-        r"go to http\:\/\/evil\.example\/\?q\=1 or www\.evil\.example",
+        "go to http://evil.example/?q=1 or WWW.evil.example",
+        r"go to http\://evil.example/?q=1 or WWW\.evil.example",
     ),
-    ("mail me@evil.example", "mail me\\@\u2060evil\\.example"),
-    ("<script>alert(1)</script>", r"\<script\>alert\(1\)\<\/script\>"),
-    ('<img src=x onerror="alert(1)">', r"\<img src\=x onerror\=\"alert\(1\)\"\>"),
-    ('<a href="http://evil.example">x</a>', r"\<a href\=\"http\:\/\/evil\.example\"\>x\<\/a\>"),
-    ("<!-- hidden -->", r"\<\!\-\- hidden \-\-\>"),
-    ("&lt;b&gt; &amp; &#60;", r"\&lt\;b\&gt\; \&amp\; \&\#60\;"),
+    (
+        "mail me@evil.example or mailto:me@evil.example",
+        "mail me@\u2060evil.example or mailto\\:me@\u2060evil.example",
+    ),
+    ("<script>alert(1)</script>", r"\<script\>alert(1)\</script\>"),
+    ('<img src=x onerror="alert(1)">', r'\<img src=x onerror="alert(1)"\>'),
+    ('<a href="http://evil.example">x</a>', r'\<a href="http\://evil.example"\>x\</a\>'),
+    ("<!-- hidden -->", r"\<!-- hidden --\>"),
+    ("&lt;b&gt; &amp; &#60;", r"\&lt;b\&gt; \&amp; \&#60;"),
     (
         "# heading\n- item\n1. item\n> quote\n    code\n```\n*em* _em_ `code` ~~del~~",
-        r"\# heading / \- item / 1\. item / \> quote / code / \`\`\` / \*em\* \_em\_ \`code\` \~\~del\~\~",
+        r"# heading / - item / 1. item / \> quote / code / \`\`\` / \*em\* \_em\_ \`code\` \~\~del\~\~",
     ),
     ("a | b\r\nc\rd\u2028e\u2029f\x85g\n\n\nh", r"a \| b / c / d / e / f / g / h"),
     ("tab\there\x00\x1b[31mred\x7f", r"tab here\[31mred"),
     ("ends in a backslash \\", r"ends in a backslash \\"),
     ("\\| is no cell break", r"\\\| is no cell break"),
+    # ordinary writing reads as typed in the raw file too
+    (
+        'partly, Q3 budget: £50k (approx.) - see minutes 12/05, item #4! Sam\'s view: "fine"',
+        'partly, Q3 budget: £50k (approx.) - see minutes 12/05, item #4! Sam\'s view: "fine"',
+    ),
 ]
+
+
+def rendered(document: str) -> list[str]:
+    """The document as HTML from GitHub's renderer (cmark-gfm) and VS Code's (markdown-it, with linkify),
+    raw HTML allowed in both, as the most permissive viewers would show it."""
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+    from markdown_it import MarkdownIt
+
+    return [
+        cmarkgfm.github_flavored_markdown_to_html(document, options=Options.CMARK_OPT_UNSAFE),
+        MarkdownIt("gfm-like", {"linkify": True, "html": True}).render(document),
+    ]
+
+
+def assert_harmless(document: str, baseline: str) -> None:
+    """`document` renders with exactly the links, images, HTML and formatting of `baseline` (the same export
+    with a harmless note): what was typed added none."""
+    tags = re.compile(r"<(a|img|script|em|strong|code|del|h\d|li|blockquote|table|tr|td)\b|<!--")
+    for html, plain in zip(rendered(document), rendered(baseline), strict=True):
+        assert sorted(tags.findall(html)) == sorted(tags.findall(plain)), html
 
 
 def as_read(typed: str) -> str:
@@ -156,7 +189,7 @@ def as_read(typed: str) -> str:
 
 
 def unescaped(cell: str) -> str:
-    """What a Markdown viewer shows for a fully escaped `cell`."""
+    """What a Markdown viewer shows for an escaped `cell`."""
     return re.sub(rf"\\([{PUNCTUATION}])", r"\1", cell).replace(WORD_JOINER, "")
 
 
@@ -181,7 +214,8 @@ def quality_summary(kb: KnowledgeBase, notes: Sequence[str] = (), by: str = "U1"
 
 
 def assert_literal(cell: str, typed: str) -> None:
-    assert FULLY_ESCAPED.fullmatch(cell), cell
+    assert SAFE.fullmatch(cell), cell
+    assert not re.search(r"(?<!\\):\S|(?i:www)\.", cell), cell  # no bare link left
     assert "@" not in cell.replace("@" + WORD_JOINER, "")
     assert unescaped(cell) == as_read(typed)
 
@@ -192,6 +226,7 @@ def test_a_note_exports_as_literal_text(kb: KnowledgeBase, typed: str, exported:
     rows = table(to_markdown(summary), summary)
     assert rows[3][4] == exported  # the note is on step 4, "monitoring"
     assert_literal(exported, typed)
+    assert_harmless(to_markdown(summary), to_markdown(quality_summary(kb, ["a harmless note"])))
     assert [row[4] for i, row in enumerate(rows) if i != 3] == [""] * 5
 
 
@@ -225,7 +260,7 @@ def test_the_apps_own_text_and_several_notes_in_the_export(kb: KnowledgeBase) ->
         "Are issues raised at inspection followed up in contract monitoring and review?",
         "No",
         "Priya Shah",
-        r"Ask Sam \(finance\); a\|b / c",
+        r"Ask Sam (finance); a\|b / c",
     ]
     assert "**About:** Fostering service\n" in document
 

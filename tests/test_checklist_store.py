@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from bot.checklist_store import ChecklistStore
-from bot.db import checklist_runs, create_schema, make_engine
-from bot.storage import now
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_engine import Reply, ReplyKind, Status
 from knowledge.model import Checklist
+from services.checklist_store import ChecklistStore
+from services.db import checklist_runs, create_schema, make_engine
+from services.storage import now
 
 YES = Reply(ReplyKind.ANSWER, "yes")
 

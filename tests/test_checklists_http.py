@@ -7,7 +7,10 @@ import os
 import sys
 from pathlib import Path
 
+from sqlalchemy import update
+
 from bot.fakeslack import FakeSlack
+from services.db import checklist_runs
 from tests.checklist_helpers import (
     answer_every_step,
     click_option,
@@ -19,7 +22,7 @@ from tests.checklist_helpers import (
     step_posts,
     wait_steps,
 )
-from tests.slack import CHANNEL, USER, RunningApp, button, start_app
+from tests.slack import CHANNEL, TEAM, USER, RunningApp, button, start_app
 
 OTHER = "U0COLLEAGUE"
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +80,15 @@ async def test_typed_replies_answer_skip_go_back_and_add_notes(app: RunningApp) 
     await wait_steps(app, 2)
     await reply_in_thread(app, parent, "note: the cabinet member chairs our board")
     notes = await app.fake.wait_for(lambda c: c.method == "chat.postEphemeral")
-    assert "Noted on step 2" in notes[0].text and notes[0].payload["user"] == USER
+    # typed right after answering step 1: it is about step 1, with a button to put it on step 2 instead
+    assert "Noted on step 1" in notes[0].text and notes[0].payload["user"] == USER
+    _, key = await app.click(button(notes[0].payload, "Move it to step 2"), is_ephemeral=True)
+    [moved] = await app.fake.wait_for(lambda c: c.method == key)
+    assert "Moved your note to step 2" in moved.text
+    run = (await app.deps.runs.open_runs("T0TESTTEAM", CHANNEL))[0]
+    assert [(n.step_id, n.text) for n in await app.deps.runs.notes(run.id)] == [
+        ("p2", "the cabinet member chairs our board")
+    ]
     await reply_in_thread(app, parent, "Partly")
     await wait_steps(app, 3)
     await reply_in_thread(app, parent, "back")
@@ -210,16 +221,29 @@ async def test_a_restart_mid_run_loses_nothing(fake_slack: FakeSlack, sqlite_url
         await second.stop()
 
 
-async def test_status_lists_open_runs_and_resume_reposts_the_current_step(app: RunningApp) -> None:
-    await start(app)
+async def test_status_lists_open_runs_and_show_current_step_points_to_it(app: RunningApp) -> None:
+    _parent, first = await start(app)
     _, key = await app.command("/checklist", "status")
     [status] = await app.fake.wait_for(lambda c: c.method == key)
     assert "Self-check against the ten commissioning principles" in status.text
     assert "0 of 10 steps" in status.text and "console.example/archives" in status.text
+    assert "Started by <@U0TESTUSER> just now" in status.text and "no answers yet" in status.text
     resume = button(status.payload, "Show current step")
+    _, shown = await app.click(resume)
+    [told] = await app.fake.wait_for(lambda c: c.method == shown)
+    # a link to the step already in the thread, not a second copy of it with live buttons
+    assert "Step 1 of 10 is waiting in the thread" in told.text
+    assert first.result["ts"].replace(".", "") in told.text
+    await asyncio.sleep(0.3)
+    assert len(step_posts(app)) == 1
+    # a step that never reached the thread (Slack failed) is posted
+    [run] = await app.deps.runs.open_runs(TEAM, CHANNEL)
+    async with app.deps.store.engine.begin() as conn:
+        await conn.execute(update(checklist_runs).values(step_ts=None))
     await app.click(resume)
     await wait_steps(app, 2)
     assert "Step 1 of 10" in latest_step(app).text
+    assert run.id
 
 
 async def test_runs_left_too_long_are_closed_with_a_note(app: RunningApp) -> None:
@@ -227,8 +251,8 @@ async def test_runs_left_too_long_are_closed_with_a_note(app: RunningApp) -> Non
 
     from sqlalchemy import update
 
-    from bot.db import checklist_runs
-    from bot.storage import now
+    from services.db import checklist_runs
+    from services.storage import now
 
     parent, _ = await start(app)
     async with app.deps.store.engine.begin() as conn:

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.db import make_engine
 from bot.fakeslack import Call, FakeSlack
+from services.db import make_engine
 from tests.checklist_helpers import reply_in_thread, start
 from tests.conftest import fresh_engine
 from tests.slack import CHANNEL, TEAM, RunningApp, eventually, new_ts, start_app, start_socket_app

@@ -61,6 +61,10 @@ async def test_every_command_and_button_reaches_a_handler() -> None:
         checklist_blocks.CANCEL_ACTION,
         checklist_blocks.EXPORT_ACTION,
         checklist_blocks.RESUME_ACTION,
+        checklist_blocks.KEEP_ACTION,
+        checklist_blocks.UNDO_ACTION,
+        checklist_blocks.NOTE_MOVE_ACTION,
+        checklist_blocks.NOTE_REMOVE_ACTION,
     }
     # the prefixes' exact forms: buttons on messages posted before each button had its own action_id
     legacy = {blocks.SHOW_ACTION.removesuffix(":"), checklist_blocks.ANSWER_ACTION.removesuffix(":")}

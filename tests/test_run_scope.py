@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.checklist_store import Place, Run
 from bot.fakeslack import FakeSlack
+from services.checklist_store import Place, Run
 from tests.checklist_helpers import click_option, start, wait_steps
 from tests.slack import CHANNEL, TEAM, RunningApp, button, new_ts, start_oauth_app
 from tests.test_install import install
@@ -33,6 +33,8 @@ def _run(team: str = "T1", enterprise: str | None = None, channel: str = "C1") -
         created_at=stamp,
         updated_at=stamp,
         closed_by=None,
+        checklist_version=None,
+        reminded_at=None,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import DEFAULT_SLACK_API_URL, Settings, SettingsError
+from services.settings import DEFAULT_SLACK_API_URL, Settings, SettingsError
 
 
 def test_defaults_run_the_console_on_sqlite() -> None:

@@ -240,7 +240,9 @@ def test_the_manifest_asks_only_for_scopes_the_code_uses() -> None:
     assert scopes == set(SCOPE_NEEDS), f"unneeded: {scopes - set(SCOPE_NEEDS)}"
     events = set(load_manifest()["settings"]["event_subscriptions"]["bot_events"])
     assert events == {"app_mention", "message.channels", "message.groups", "message.im"}
-    sources = "\n".join(p.read_text() for d in ("bot", "handlers") for p in (ROOT / d).glob("*.py"))
+    sources = "\n".join(
+        p.read_text() for d in ("bot", "handlers", "services") for p in (ROOT / d).glob("*.py")
+    )
     for used in ("files_upload_v2", "users_info", "conversations_replies", "conversations_history"):
         assert used in sources
     for unused in ("conversations_open", "im_open", "conversations_join"):
@@ -310,9 +312,9 @@ async def test_a_network_failure_talking_to_slack_is_not_reported_as_the_databas
 async def test_a_held_question_the_database_will_never_take_is_dropped_not_blocking_the_rest() -> None:
     from sqlalchemy.exc import DataError
 
-    from bot.held import HeldQuestions
-    from bot.jobs import Question
-    from bot.storage import DATABASE_FAILURES, _transient
+    from services.held import HeldQuestions
+    from services.jobs import Question
+    from services.storage import DATABASE_FAILURES, _transient
 
     saved: list[str] = []
 
@@ -337,7 +339,7 @@ async def _async(value: int) -> int:
 
 @pytest.mark.parametrize("value", ["nan", "inf", "0.5", "-3"])
 def test_a_lease_that_cannot_work_is_refused_at_start(value: str) -> None:
-    from bot.settings import Settings, SettingsError
+    from services.settings import Settings, SettingsError
 
     with pytest.raises(SettingsError, match="ANSWER_LEASE_SECONDS"):
         Settings.from_env({"ANSWER_LEASE_SECONDS": value})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.storage import Store
+from services.storage import Store
 
 
 async def test_concurrent_claims_of_one_key_succeed_once(store: Store) -> None:

@@ -12,9 +12,9 @@ import aiohttp
 
 from bot.app import workspace_client
 from bot.fakeslack import BOT_USER_ID, FakeSlack
-from bot.jobs import Job, Question
-from bot.storage import Store
 from bot.worker import AnswerWorker
+from services.jobs import Job, Question
+from services.storage import Store
 from tests.processes import free_port, serve_app, start_worker_process, stop_processes
 from tests.slack import SECRET, RunningApp, SlackClient, eventually, new_ts, start_app
 from tests.test_questions_http import channel_message, dm, mention

@@ -33,6 +33,8 @@ class Settings:
     slack_client_secret: str | None = None
     slack_redirect_uri: str | None = None
     checklist_expiry_days: float = 7.0
+    # A run left waiting this long gets one gentle reminder in its thread (none if it expires first).
+    checklist_remind_days: float = 2.0
     # How long an answer worker holds a question before another may take it (it gives up at half of it).
     answer_lease_seconds: float = 60.0
 
@@ -97,6 +99,7 @@ class Settings:
                 u for u in (get("ADMIN_USER_IDS") or "").replace(" ", ",").split(",") if u
             ),
             checklist_expiry_days=_float(get("CHECKLIST_EXPIRY_DAYS"), "CHECKLIST_EXPIRY_DAYS", 7.0),
+            checklist_remind_days=_float(get("CHECKLIST_REMIND_DAYS"), "CHECKLIST_REMIND_DAYS", 2.0),
             answer_lease_seconds=_float(
                 get("ANSWER_LEASE_SECONDS"), "ANSWER_LEASE_SECONDS", 60.0, low=2.0, high=3600.0
             ),

@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.db import answer_jobs
+from services.db import answer_jobs
 
 LEASE = timedelta(seconds=60)
 

@@ -12,7 +12,7 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import (
+from services.db import (
     answer_jobs,
     channel_state,
     claims,
@@ -22,8 +22,8 @@ from bot.db import (
     schema_problems_sync,
     unanswered,
 )
-from bot.held import HeldQuestions
-from bot.jobs import JobQueue, Question
+from services.held import HeldQuestions
+from services.jobs import JobQueue, Question
 
 # What an unreachable or broken database raises, for code that does nothing but database work: SQLAlchemy wraps
 # the driver's errors (bot/db.py makes a refused connection one of them); a hung one times out.

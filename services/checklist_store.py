@@ -13,11 +13,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Insert, delete, select, update
+from sqlalchemy import Insert, delete, false, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import checklist_answers, checklist_notes, checklist_runs
-from bot.storage import now
 from knowledge.checklist_engine import (
     NOTE_LIMIT,
     SKIPPED,
@@ -29,6 +27,8 @@ from knowledge.checklist_engine import (
     check_transition,
 )
 from knowledge.model import Checklist
+from services.db import checklist_answers, checklist_notes, checklist_runs
+from services.storage import now
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class Run:
     created_at: datetime
     updated_at: datetime
     closed_by: str | None
+    checklist_version: str | None
+    reminded_at: datetime | None
 
     @property
     def is_open(self) -> bool:
@@ -60,6 +62,16 @@ class Run:
         if self.enterprise_id:
             return self.enterprise_id == place.enterprise_id
         return self.team_id == place.team_id
+
+
+@dataclass(frozen=True)
+class NoteChange:
+    """What setting a note did: the step it is on now (None: the run was not open), whether it replaced the
+    person's earlier note there, and the step it was moved from (the same words noted there before)."""
+
+    step_id: str | None
+    replaced: bool = False
+    moved_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,7 @@ class ChecklistStore:
         user_id: str,
         *,
         enterprise_id: str | None = None,
+        version: str | None = None,
     ) -> Run:
         stamp = now()
         run_id = str(uuid.uuid4())
@@ -136,6 +149,8 @@ class ChecklistStore:
             created_at=stamp,
             updated_at=stamp,
             closed_by=None,
+            checklist_version=version,
+            reminded_at=None,
         )
         async with self.engine.begin() as conn:
             await conn.execute(checklist_runs.insert().values(**values))
@@ -272,7 +287,14 @@ class ChecklistStore:
                             answered_at=stamp,
                         )
                     )
-                    if reply.note:  # "Partly, budget tight": the note goes in with the answer
+                    if reply.note:  # "Partly, budget tight": the note goes in with the answer (one a person)
+                        await conn.execute(
+                            delete(checklist_notes).where(
+                                checklist_notes.c.run_id == run_id,
+                                checklist_notes.c.step_id == step.id,
+                                checklist_notes.c.user_id == user_id,
+                            )
+                        )
                         await conn.execute(_note_row(run_id, step.id, user_id, reply.note, stamp))
             elif reply.kind == ReplyKind.BACK:
                 moved = await conn.execute(
@@ -309,6 +331,113 @@ class ChecklistStore:
         if moved.rowcount != 1:
             return await self._refused(run_id, checklist, expected, reply)
         return Outcome(await self.get(run_id), None)
+
+    async def note(self, run_id: str, step_id: str, user_id: str, text: str) -> NoteChange:
+        """Set `user_id`'s note on a step of an open run: one note a person a step, so a second replaces the
+        first; the same words already noted on another step are moved here (noted on the wrong step, then
+        noted again on the right one). Returns what changed, or None if the run is not open."""
+        stamp = now()
+        mine = (checklist_notes.c.run_id == run_id, checklist_notes.c.user_id == user_id)
+        async with self.engine.begin() as conn:
+            touched = await conn.execute(
+                update(checklist_runs)
+                .where(checklist_runs.c.id == run_id, checklist_runs.c.status == Status.OPEN.value)
+                .values(updated_at=stamp)
+            )
+            if touched.rowcount != 1:
+                return NoteChange(None)
+            rows = (await conn.execute(select(checklist_notes).where(*mine))).all()
+            replaced = any(r.step_id == step_id for r in rows)
+            moved_from = next(
+                (r.step_id for r in rows if r.step_id != step_id and r.text == text[:NOTE_LIMIT]), None
+            )
+            await conn.execute(
+                delete(checklist_notes).where(
+                    *mine,
+                    (checklist_notes.c.step_id == step_id)
+                    | ((checklist_notes.c.step_id == moved_from) if moved_from else false()),
+                )
+            )
+            await conn.execute(_note_row(run_id, step_id, user_id, text, stamp))
+        return NoteChange(step_id, replaced=replaced, moved_from=moved_from)
+
+    async def remove_note(self, run_id: str, user_id: str, step_id: str | None = None) -> str | None:
+        """Remove `user_id`'s note on `step_id` (or their latest note in the run); returns the step it was on."""
+        query = select(checklist_notes.c.id, checklist_notes.c.step_id).where(
+            checklist_notes.c.run_id == run_id, checklist_notes.c.user_id == user_id
+        )
+        if step_id is not None:
+            query = query.where(checklist_notes.c.step_id == step_id)
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(query.order_by(checklist_notes.c.id.desc()).limit(1))).first()
+            if row is None:
+                return None
+            await conn.execute(delete(checklist_notes).where(checklist_notes.c.id == row.id))
+        return str(row.step_id)
+
+    async def move_note(self, run_id: str, user_id: str, from_step: str, to_step: str) -> bool:
+        """Move `user_id`'s note from one step to another (replacing any note of theirs there)."""
+        mine = (checklist_notes.c.run_id == run_id, checklist_notes.c.user_id == user_id)
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    select(checklist_notes.c.id).where(*mine, checklist_notes.c.step_id == from_step)
+                )
+            ).first()
+            if row is None:
+                return False
+            await conn.execute(delete(checklist_notes).where(*mine, checklist_notes.c.step_id == to_step))
+            await conn.execute(
+                update(checklist_notes).where(checklist_notes.c.id == row.id).values(step_id=to_step)
+            )
+        return True
+
+    async def reopen(self, run_id: str, within: timedelta) -> Run | None:
+        """Undo a cancellation made less than `within` ago: the run is open again at the step it was at.
+        None if it was not cancelled, or too long ago."""
+        stamp = now()
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(checklist_runs)
+                .where(
+                    checklist_runs.c.id == run_id,
+                    checklist_runs.c.status == Status.CANCELLED.value,
+                    checklist_runs.c.updated_at > stamp - within,
+                )
+                .values(
+                    status=Status.OPEN.value,
+                    closed_by=None,
+                    version=checklist_runs.c.version + 1,
+                    updated_at=stamp,
+                    step_ts=None,
+                )
+            )
+        return await self.get(run_id) if result.rowcount == 1 else None
+
+    async def due_reminders(self, idle: timedelta, team_id: str | None = None) -> list[Run]:
+        """Open runs untouched for `idle` that have not had their reminder; each is marked as reminded here,
+        once, by whichever process gets it first."""
+        cutoff = now() - idle
+        query = select(checklist_runs.c.id).where(
+            checklist_runs.c.status == Status.OPEN.value,
+            checklist_runs.c.updated_at < cutoff,
+            checklist_runs.c.reminded_at.is_(None),
+        )
+        if team_id is not None:
+            query = query.where(checklist_runs.c.team_id == team_id)
+        async with self.engine.connect() as conn:
+            candidates = [r.id for r in await conn.execute(query)]
+        due: list[Run] = []
+        for run_id in candidates:
+            async with self.engine.begin() as conn:
+                claimed = await conn.execute(
+                    update(checklist_runs)
+                    .where(checklist_runs.c.id == run_id, checklist_runs.c.reminded_at.is_(None))
+                    .values(reminded_at=now())  # updated_at stays: a reminder is not activity
+                )
+            if claimed.rowcount == 1 and (run := await self.get(run_id)) is not None:
+                due.append(run)
+        return due
 
     async def _refused(self, run_id: str, checklist: Checklist, expected: int, reply: Reply) -> Outcome:
         run = await self.get(run_id)

@@ -18,7 +18,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
-from bot.jobs import Question
+from services.jobs import Question
 
 logger = logging.getLogger(__name__)
 

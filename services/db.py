@@ -113,6 +113,10 @@ checklist_runs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("closed_by", String(32), nullable=True),
+    # The checklist's version when the run started (its YAML `version`, and a fingerprint of its content).
+    Column("checklist_version", String(64), nullable=True),
+    # When the one gentle reminder was posted in the run's thread (None: not yet).
+    Column("reminded_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("team_id", "channel_id", "thread_ts", name="uq_run_thread"),
 )
 

@@ -1,11 +1,10 @@
 """One Bolt listener per kind of request, dispatching by name.
 
-Bolt evaluates every registered listener's matcher, building all its injectable arguments (say, respond, a
-Web API client...) just to look, on every request: with a listener per command and per button that was most of
-the cost of an ack. The router offers the same `command(name)(handler)` / `action(action_id)(handler)` /
-`event(type)(handler)` registration as an AsyncApp, so handler modules do not change, and registers a single
-Bolt listener each for commands, actions and events, which find their handler in a dict. Each listener's
-matcher reads the payload's type directly rather than through Bolt's argument injection.
+Bolt evaluates every registered listener's matchers on every request: with a listener per command and per
+button that was most of the cost of an ack. The router offers the same `command(name)(handler)` /
+`action(action_id)(handler)` / `event(type)(handler)` registration as an AsyncApp, so handler modules do not
+change, and registers one Bolt listener each for commands, actions and events (with Bolt's public decorators),
+which find their handler in a dict.
 """
 
 from __future__ import annotations
@@ -16,9 +15,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.listener_matcher.async_listener_matcher import AsyncListenerMatcher
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.response import BoltResponse
 
 Handler = Callable[..., Awaitable[None]]
 PREFIX_END = ":"
@@ -114,72 +110,27 @@ class Router:
         return found
 
     def install(self) -> None:
-        """Register the dispatchers with Bolt; call once, after every handler module has registered."""
+        """Register the dispatchers with Bolt, through its public decorators; call once, after every handler
+        module has registered. Each takes a pattern that matches every name, so Bolt's own (built-in, cheap)
+        matcher checks only the kind of payload, and the dispatcher finds the handler in a dict."""
         events = self._events
-        _register(
-            self.app,
+        self.app.command(EVERY_NAME)(
             _dispatcher(
                 lambda name: self._commands.get(name, self._other_command),
                 lambda kw: kw["command"].get("command"),
                 lambda: self.on_error,
-            ),
-            lambda body: "command" in body,
-            auto_ack=False,
-            public=lambda: self.app.command(re.compile(r".*")),
+            )
         )
-        _register(
-            self.app,
-            _dispatcher(
-                self._action_handler, lambda kw: kw["action"].get("action_id"), lambda: self.on_error
-            ),
-            lambda body: body.get("type") == "block_actions" and "actions" in body,
-            auto_ack=False,
-            public=lambda: self.app.action(re.compile(r".*")),
+        self.app.action(EVERY_NAME)(
+            _dispatcher(self._action_handler, lambda kw: kw["action"].get("action_id"), lambda: self.on_error)
         )
-        _register(
-            self.app,
-            _dispatcher(events.get, lambda kw: kw["event"].get("type"), lambda: self.on_error),
-            lambda body: (
-                body.get("type") == "event_callback"
-                and isinstance(body.get("event"), dict)
-                and body["event"].get("type") in events
-            ),
-            auto_ack=True,  # Slack wants events acknowledged at once, as Bolt does for app.event listeners
-            public=lambda: self.app.event(re.compile("^(?:" + "|".join(map(re.escape, events)) + ")$")),
+        # app.event acks at once, as Slack wants for events.
+        self.app.event(re.compile("^(?:" + "|".join(map(re.escape, events)) + ")$"))(
+            _dispatcher(events.get, lambda kw: kw["event"].get("type"), lambda: self.on_error)
         )
 
 
-class _PayloadMatcher(AsyncListenerMatcher):
-    """Matches on the payload alone, without building every injectable argument first as Bolt's matchers do."""
-
-    def __init__(self, test: Callable[[dict[str, Any]], bool]) -> None:
-        self.test = test
-
-    async def async_matches(self, req: AsyncBoltRequest, resp: BoltResponse) -> bool:
-        return isinstance(req.body, dict) and self.test(req.body)
-
-
-def _register(
-    app: AsyncApp,
-    listener: Handler,
-    test: Callable[[dict[str, Any]], bool],
-    *,
-    auto_ack: bool,
-    public: Callable[[], Callable[[Handler], Any]],
-) -> None:
-    """Register `listener` with a payload matcher, through the method Bolt's own `app.command()` etc. use; on a
-    Bolt without it, through the public decorator (the same behaviour, a little slower)."""
-    register = getattr(app, "_register_listener", None)
-    if register is None:
-        public()(listener)
-        return
-    register(
-        functions=[listener],
-        primary_matcher=_PayloadMatcher(test),
-        matchers=None,
-        middleware=None,
-        auto_acknowledgement=auto_ack,
-    )
+EVERY_NAME = re.compile(r".*")
 
 
 Caller = Callable[[dict[str, Any]], Awaitable[None]]
