@@ -12,7 +12,9 @@ import dataclasses
 import json
 import re
 import secrets
+import signal
 import sys
+import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -32,7 +34,7 @@ DM = "D0CONSOLE"
 USER = "U0CONSOLE"
 HELP = """Type a slash command (/principle 9, /commissioning help), a question in your own words (a direct
 message), @guide <question> to mention the app in a channel (answered in a thread), !N to press button [N],
-reply <text> to answer in the latest thread, :help for this, or quit. Ctrl-D also quits."""
+reply <text> to answer in the latest checklist thread, :help for this, or quit (Ctrl-C or Ctrl-D too)."""
 
 
 @dataclass(frozen=True)
@@ -285,12 +287,28 @@ class Console:
 
 
 async def _stdin_lines(interactive: bool) -> AsyncIterator[str]:
+    """Lines typed or piped in, until end of input, or Ctrl-C at the prompt.
+
+    Read on a daemon thread of its own rather than the loop's executor: a read blocked at the prompt would
+    otherwise hold the process open after Ctrl-C until Enter was pressed."""
     loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        for line in iter(sys.stdin.readline, ""):
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()
+    if interactive:
+        loop.add_signal_handler(signal.SIGINT, lines.put_nowait, None)
     while True:
         if interactive:
             print("you> ", end="", flush=True)
-        line = await loop.run_in_executor(None, sys.stdin.readline)
-        if not line:
+        line = await lines.get()
+        if line is None:
+            if interactive:
+                print()  # the prompt's line ends before the shell's
             return
         yield line
 

@@ -113,3 +113,27 @@ def test_a_bad_setting_is_a_one_line_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "Configuration error: PORT must be a whole number, not 'eighty'"
+
+
+def test_a_buttons_confirmation_dialog_is_asked_in_the_console_too(tmp_path: Path) -> None:
+    """Cancel checklist has Slack's "Cancel this checklist?" dialog: the console asks it before the press counts,
+    and a typed cancel asks the same, privately."""
+    script = "\n".join(
+        [
+            "/checklist nos",
+            "!6",  # Cancel checklist on step 1: the dialog, nothing pressed yet
+            "reply no, not yet",  # anything else is the dialog's "Keep going"
+            "!13",  # Cancel checklist on step 2
+            "!13",  # confirmed
+            "",
+        ]
+    )
+    result = run_console(script, tmp_path, "console")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "⚠ Cancel this checklist?: The answers so far are kept" in out
+    assert "Type !6 again to Cancel checklist, anything else to Keep going." in out
+    assert "(not pressed)" in out
+    assert "Step 2 of 5" in out  # the reply was an answer: the run went on
+    assert out.count("cancelled this checklist") == 1 and "Undo" in out
+    assert "Traceback" not in out + result.stderr
