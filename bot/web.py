@@ -76,7 +76,7 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
             deps.metrics.requests.labels("unknown", "bad_request").inc()
             return web.Response(status=400, text="Malformed Slack payload")
         if deps.inflight.full and bolt_request.body.get("type") == "event_callback":
-            await deps.inflight.room()  # backpressure for signed events only: see bot/backpressure.py
+            await deps.inflight.room()  # backpressure for signed events only: see services/backpressure.py
         bolt_response = await app.async_dispatch(bolt_request)
         elapsed = time.perf_counter() - started
         kind = request_kind(bolt_request.body) if bolt_response.status != 401 else "unverified"

@@ -1,4 +1,4 @@
-"""The answer worker: answers the questions the web side acknowledged and queued (bot/jobs.py).
+"""The answer worker: answers the questions the web side acknowledged and queued (services/jobs.py).
 
 By default every `serve` and `socket` process runs one, woken the moment its own process queues a question.
 For throughput, run the web side with `--no-worker` and one or more `python -m bot worker` processes beside

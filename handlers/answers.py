@@ -27,7 +27,8 @@ OUT_OF_SCOPE = "I can only answer from the East Midlands commissioning framework
 WHAT_I_KNOW = (
     "I can answer questions about the *ten commissioning principles* (`/principle`), the *National Occupational "
     "Standards* for commissioning (`/nos`), the *national minimum standards* and the services they cover "
-    "(`/standards`), and facts about the framework (`/didyouknow`). Your question has been noted for the "
+    "(`/standards`), facts about the framework (`/didyouknow`), and guided checklists for a team to work through "
+    "together (`/checklist`). Your question has been noted for the "
     "people who maintain my content."
 )
 

@@ -367,7 +367,7 @@ def cancelled_message(run: Run, user_id: str, answered: int, undo_minutes: int) 
         ActionsBlock(
             block_id="cancelled_actions",
             elements=[
-                _button("Undo", UNDO_ACTION, run.id, style="primary"),
+                _button("Undo", UNDO_ACTION, f"{run.id}|{run.version}", style="primary"),
                 _button("Export as Markdown", EXPORT_ACTION, run.id),
             ],
         ),
@@ -410,7 +410,11 @@ def noted(
 ) -> Message:
     """Privately, after a note: where it went, with buttons to move it to the current step or remove it."""
     step = checklist.steps[index]
-    text = f"{escape(said)}\n>{escape(truncate(step.prompt, 150))}"
+    text = f"{said}\n>{escape(truncate(step.prompt, 150))}"  # `said` is the app's mrkdwn, the note escaped
+    if not run.is_open:  # the answer finished the run: nothing left to move or remove
+        return Message(
+            said, _blocks([SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)))])
+        )
     buttons = []
     if index != current and current < len(checklist.steps):
         buttons.append(

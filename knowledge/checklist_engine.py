@@ -6,7 +6,7 @@ Pure and synchronous: storage applies these decisions in a transaction, and chat
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -43,7 +43,8 @@ class Reply:
 
 SKIPPED_LABEL = "Skipped"
 NOTE_LIMIT = 3000  # characters of a note kept; a longer one is cut, and the person told
-_NOTE = re.compile(r"^\s*(?:note|comment)\s*[:\-]\s*(.*)$", re.IGNORECASE | re.DOTALL)
+# "note: ..." or "note - ...": a colon, or a dash with a space before it ("note-taking is hard" is chat)
+_NOTE = re.compile(r"^\s*(?:note|comment)(?:\s*:|\s+[-–—])\s*(.*)$", re.IGNORECASE | re.DOTALL)
 # "Partly, budget is tight", "no - not yet", "yes: agreed at the May board": an answer, then a note
 # (a dash only with spaces round it: "no-one here knows" and "yes-ish" are not answers)
 _WITH_NOTE = re.compile(r"^\s*([^,;:]+?)\s*(?:[,;:]|\s[-–—]+\s)\s*(\S.*)$", re.DOTALL)
@@ -64,13 +65,13 @@ _OPTION_SHORTHAND = {
     "dunno": "not sure",
 }
 # "note: -" (or "note: remove") takes a person's note off again.
-REMOVE_NOTE = frozenset({"-", "remove", "delete", "none"})
+REMOVE_NOTE = frozenset({"-", "remove", "delete"})
 
 
 def parse_reply(step: ChecklistStep, text: str) -> Reply:
     """What a message typed in a checklist thread means for `step`.
 
-    An option (by label or value, any case, e.g. "partly", "Not sure", "y"), "skip", "back", "cancel",
+    An option (by label or value, any case, e.g. "partly", "Not sure", "nope"), "skip", "back", "cancel",
     or "note: ..." to attach a note. Anything else is UNKNOWN: the caller says what would work.
     """
     note = _NOTE.match(text)
@@ -134,13 +135,23 @@ def moves(checklist: Checklist, index: int) -> list[str]:
 
 
 def note_step(
-    checklist: Checklist, at: int, answers: Mapping[str, AnswerRecord], now: datetime, within: timedelta
+    checklist: Checklist,
+    at: int,
+    answers: Mapping[str, AnswerRecord],
+    now: datetime,
+    within: timedelta,
+    *,
+    user: str,
+    noted: Iterable[str] = (),
 ) -> int:
-    """The step a note typed now belongs to: the step just answered, if it was answered (by anyone) less than
-    `within` ago and the run has moved on from it; otherwise the step the run is at. People write the note
-    about what they have just answered ("partly" ... "note: budget agreed in May")."""
+    """The step a note typed now belongs to: the step `user` has just answered (less than `within` ago, and the
+    run has moved on from it), when they have no note there yet: people write the note about what they have
+    just answered ("partly" ... "note: budget agreed in May"). Otherwise the step the run is at: a colleague's
+    answer, an old one, or a step already carrying the person's note says nothing about this one."""
     latest = max(answers.values(), key=lambda a: _aware(a.answered_at), default=None)
-    if latest is None or now - _aware(latest.answered_at) > within:
+    if latest is None or latest.user_id != user or now - _aware(latest.answered_at) > within:
+        return at
+    if latest.step_id in set(noted):
         return at
     index = next((i for i, s in enumerate(checklist.steps) if s.id == latest.step_id), at)
     return index if index < at else at
@@ -291,14 +302,15 @@ def summarise(
 # | for the table. Everything else reads as typed in the raw file too ("budget: £50k (approx.)").
 # Bare URLs and email addresses, which GitHub (cmark-gfm) and VS Code (markdown-it) link without any syntax,
 # are defused without adding a visible character: a ":" with no space after it is escaped (http\://), so is
-# the "." after "www", and an invisible WORD JOINER (U+2060) follows each "@".
+# a "." between two letters or digits (evil\.com, which markdown-it's linkify would link on its own), and an
+# invisible WORD JOINER (U+2060) follows each "@".
 # A table cell must also stay on its row: each run of line breaks (CR, LF, CRLF, VT, FF, NEL, U+2028, U+2029)
 # becomes " / ", a tab a space, and other control characters are dropped, as are lone surrogates (which JSON
 # can carry, but UTF-8 can't encode).
 _LINE_SEPARATOR = " / "
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_INLINE_SYNTAX = re.compile(r"([\\`*_~\[\]<>&|]|:(?=\S)|(?<=www)\.)", re.IGNORECASE)
+_INLINE_SYNTAX = re.compile(r"([\\`*_~\[\]<>&|]|:(?=\S)|(?<=\w)\.(?=\w))")
 _WORD_JOINER = "\u2060"
 
 

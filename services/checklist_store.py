@@ -11,10 +11,10 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Insert, delete, false, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Insert, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from knowledge.checklist_engine import (
     NOTE_LIMIT,
@@ -48,6 +48,7 @@ class Run:
     closed_by: str | None
     checklist_version: str | None
     reminded_at: datetime | None
+    version: int = 0  # bumped by every change (an Undo button carries the one it undoes)
 
     @property
     def is_open(self) -> bool:
@@ -72,6 +73,7 @@ class NoteChange:
     step_id: str | None
     replaced: bool = False
     moved_from: str | None = None
+    previous: str | None = None  # the words it replaced, to show the person
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,7 @@ class ChecklistStore:
                         version=checklist_runs.c.version + 1,
                         updated_at=stamp,
                         step_ts=None,
+                        reminded_at=None,  # activity: a later wait gets its own reminder
                     )
                 )
                 if moved.rowcount == 1:
@@ -287,15 +290,8 @@ class ChecklistStore:
                             answered_at=stamp,
                         )
                     )
-                    if reply.note:  # "Partly, budget tight": the note goes in with the answer (one a person)
-                        await conn.execute(
-                            delete(checklist_notes).where(
-                                checklist_notes.c.run_id == run_id,
-                                checklist_notes.c.step_id == step.id,
-                                checklist_notes.c.user_id == user_id,
-                            )
-                        )
-                        await conn.execute(_note_row(run_id, step.id, user_id, reply.note, stamp))
+                    if reply.note:  # "Partly, budget tight": the note goes in with the answer, as any note
+                        await _set_note(conn, run_id, step.id, user_id, reply.note, stamp)
             elif reply.kind == ReplyKind.BACK:
                 moved = await conn.execute(
                     update(checklist_runs)
@@ -305,6 +301,7 @@ class ChecklistStore:
                         version=checklist_runs.c.version + 1,
                         updated_at=stamp,
                         step_ts=None,
+                        reminded_at=None,  # activity: a later wait gets its own reminder
                     )
                 )
             elif reply.kind == ReplyKind.CANCEL:
@@ -333,33 +330,18 @@ class ChecklistStore:
         return Outcome(await self.get(run_id), None)
 
     async def note(self, run_id: str, step_id: str, user_id: str, text: str) -> NoteChange:
-        """Set `user_id`'s note on a step of an open run: one note a person a step, so a second replaces the
-        first; the same words already noted on another step are moved here (noted on the wrong step, then
-        noted again on the right one). Returns what changed, or None if the run is not open."""
+        """Set `user_id`'s note on a step of an open run (see _set_note). Returns what changed; a step_id of
+        None if the run is not open."""
         stamp = now()
-        mine = (checklist_notes.c.run_id == run_id, checklist_notes.c.user_id == user_id)
         async with self.engine.begin() as conn:
             touched = await conn.execute(
                 update(checklist_runs)
                 .where(checklist_runs.c.id == run_id, checklist_runs.c.status == Status.OPEN.value)
-                .values(updated_at=stamp)
+                .values(updated_at=stamp, reminded_at=None)
             )
             if touched.rowcount != 1:
                 return NoteChange(None)
-            rows = (await conn.execute(select(checklist_notes).where(*mine))).all()
-            replaced = any(r.step_id == step_id for r in rows)
-            moved_from = next(
-                (r.step_id for r in rows if r.step_id != step_id and r.text == text[:NOTE_LIMIT]), None
-            )
-            await conn.execute(
-                delete(checklist_notes).where(
-                    *mine,
-                    (checklist_notes.c.step_id == step_id)
-                    | ((checklist_notes.c.step_id == moved_from) if moved_from else false()),
-                )
-            )
-            await conn.execute(_note_row(run_id, step_id, user_id, text, stamp))
-        return NoteChange(step_id, replaced=replaced, moved_from=moved_from)
+            return await _set_note(conn, run_id, step_id, user_id, text, stamp)
 
     async def remove_note(self, run_id: str, user_id: str, step_id: str | None = None) -> str | None:
         """Remove `user_id`'s note on `step_id` (or their latest note in the run); returns the step it was on."""
@@ -375,54 +357,72 @@ class ChecklistStore:
             await conn.execute(delete(checklist_notes).where(checklist_notes.c.id == row.id))
         return str(row.step_id)
 
-    async def move_note(self, run_id: str, user_id: str, from_step: str, to_step: str) -> bool:
-        """Move `user_id`'s note from one step to another (replacing any note of theirs there)."""
+    async def move_note(self, run_id: str, user_id: str, from_step: str, to_step: str) -> NoteChange:
+        """Move `user_id`'s note from one step to another, as `note` would set it there (replacing their note
+        there, which is reported). A step_id of None: they had no note to move."""
         mine = (checklist_notes.c.run_id == run_id, checklist_notes.c.user_id == user_id)
         async with self.engine.begin() as conn:
             row = (
                 await conn.execute(
-                    select(checklist_notes.c.id).where(*mine, checklist_notes.c.step_id == from_step)
+                    select(checklist_notes.c.id, checklist_notes.c.text).where(
+                        *mine, checklist_notes.c.step_id == from_step
+                    )
                 )
             ).first()
             if row is None:
-                return False
+                return NoteChange(None)
+            previous = (
+                await conn.execute(
+                    select(checklist_notes.c.text).where(*mine, checklist_notes.c.step_id == to_step)
+                )
+            ).scalar_one_or_none()
             await conn.execute(delete(checklist_notes).where(*mine, checklist_notes.c.step_id == to_step))
             await conn.execute(
                 update(checklist_notes).where(checklist_notes.c.id == row.id).values(step_id=to_step)
             )
-        return True
+        return NoteChange(to_step, replaced=previous is not None, previous=previous)
 
-    async def reopen(self, run_id: str, within: timedelta) -> Run | None:
+    async def reopen(self, run_id: str, within: timedelta, version: int | None = None) -> Run | None:
         """Undo a cancellation made less than `within` ago: the run is open again at the step it was at.
-        None if it was not cancelled, or too long ago."""
+        `version`: the run's version just after that cancellation (from the Undo button), so an old Undo never
+        undoes a later one. None if it was not cancelled, too long ago, or cancelled again since."""
         stamp = now()
+        guard = [
+            checklist_runs.c.id == run_id,
+            checklist_runs.c.status == Status.CANCELLED.value,
+            checklist_runs.c.updated_at > stamp - within,
+        ]
+        if version is not None:
+            guard.append(checklist_runs.c.version == version)
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 update(checklist_runs)
-                .where(
-                    checklist_runs.c.id == run_id,
-                    checklist_runs.c.status == Status.CANCELLED.value,
-                    checklist_runs.c.updated_at > stamp - within,
-                )
+                .where(*guard)
                 .values(
                     status=Status.OPEN.value,
                     closed_by=None,
                     version=checklist_runs.c.version + 1,
                     updated_at=stamp,
                     step_ts=None,
+                    reminded_at=None,
                 )
             )
         return await self.get(run_id) if result.rowcount == 1 else None
 
-    async def due_reminders(self, idle: timedelta, team_id: str | None = None) -> list[Run]:
-        """Open runs untouched for `idle` that have not had their reminder; each is marked as reminded here,
-        once, by whichever process gets it first."""
-        cutoff = now() - idle
-        query = select(checklist_runs.c.id).where(
+    async def due_reminders(
+        self, idle: timedelta, expiry: timedelta, team_id: str | None = None
+    ) -> list[Run]:
+        """Open runs untouched for `idle` (but not yet for `expiry`: those are closed instead) that have not had
+        their reminder since their last activity; each is marked as reminded here, once, by whichever process
+        gets it first, and only if it is still open and idle then."""
+        stamp = now()
+        waiting = (
             checklist_runs.c.status == Status.OPEN.value,
-            checklist_runs.c.updated_at < cutoff,
+            checklist_runs.c.updated_at < stamp - idle,
+            checklist_runs.c.updated_at >= stamp - expiry,
             checklist_runs.c.reminded_at.is_(None),
         )
+        query = select(checklist_runs.c.id).where(*waiting)
         if team_id is not None:
             query = query.where(checklist_runs.c.team_id == team_id)
         async with self.engine.connect() as conn:
@@ -432,7 +432,7 @@ class ChecklistStore:
             async with self.engine.begin() as conn:
                 claimed = await conn.execute(
                     update(checklist_runs)
-                    .where(checklist_runs.c.id == run_id, checklist_runs.c.reminded_at.is_(None))
+                    .where(checklist_runs.c.id == run_id, *waiting)
                     .values(reminded_at=now())  # updated_at stays: a reminder is not activity
                 )
             if claimed.rowcount == 1 and (run := await self.get(run_id)) is not None:
@@ -477,6 +477,39 @@ class ChecklistStore:
                 if run is not None:
                     closed.append(run)
         return closed
+
+
+RECENT_NOTE = timedelta(minutes=10)
+
+
+async def _set_note(
+    conn: AsyncConnection, run_id: str, step_id: str, user_id: str, text: str, stamp: datetime
+) -> NoteChange:
+    """One note a person a step: a second replaces the first. The same words noted by the same person on
+    another step in the last few minutes move here (it went on the wrong step, and they noted it again on the
+    right one); an older note with the same words is a note of its own, and stays."""
+    mine = (checklist_notes.c.run_id == run_id, checklist_notes.c.user_id == user_id)
+    rows = (await conn.execute(select(checklist_notes).where(*mine))).all()
+    previous = next((r.text for r in rows if r.step_id == step_id), None)
+    kept = text[:NOTE_LIMIT]
+    moved_from = next(
+        (
+            r.step_id
+            for r in rows
+            if r.step_id != step_id and r.text == kept and stamp - _aware(r.at) < RECENT_NOTE
+        ),
+        None,
+    )
+    gone = checklist_notes.c.step_id == step_id
+    if moved_from:
+        gone = gone | (checklist_notes.c.step_id == moved_from)
+    await conn.execute(delete(checklist_notes).where(*mine, gone))
+    await conn.execute(_note_row(run_id, step_id, user_id, text, stamp))
+    return NoteChange(step_id, replaced=previous is not None, moved_from=moved_from, previous=previous)
+
+
+def _aware(stamp: datetime) -> datetime:
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _note_row(run_id: str, step_id: str, user_id: str, text: str, at: datetime) -> Insert:

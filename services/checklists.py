@@ -55,6 +55,9 @@ ALREADY_EXPORTED = "These results are already exported in the thread, as `{name}
 EMPTY_NOTE = "That note is empty: write it after *note:*, e.g. `note: agreed at the May board`. To take your note off a step, reply `note: -`."
 UNRECOGNISED = "I didn't recognise “{text}” as an answer to step {number}. Reply with {options} (with a note after a comma if you like: *Partly, budget agreed*), {moves}, or start with *note:* to add a note. (I'll only say this once for this step.)"
 NOT_OPEN = "That checklist isn't open any more."
+STALE_NOTE_BUTTON = (
+    "That button doesn't fit the checklist as it is now. Type `note: …` in the thread instead."
+)
 UNDO_TOO_LATE = (
     "It's too late to undo that cancellation (or it was already undone). Start a new run with /checklist."
 )
@@ -247,6 +250,7 @@ class Checklists:
             await tell(self.views.notice(CHANGED))
             return
         step_ts = step_ts or before.step_ts
+        notes_before = await self.runs.notes(run_id) if reply.note else []
         outcome = await self.runs.apply(run_id, checklist, expected, reply, user)
         if not outcome.applied or outcome.run is None:
             await tell(self.views.notice(outcome.problem or UNKNOWN_RUN))
@@ -256,8 +260,11 @@ class Checklists:
             self.metrics.checklist_steps.inc()
             if run.status == Status.COMPLETE:
                 self.metrics.checklist_completions.inc()
+        # A cancel applies wherever the run is (a confirmation can be older than the step now showing): the
+        # step message shown is the one the run was at.
+        shown_index = before.step_index if reply.kind == ReplyKind.CANCEL else expected
         try:
-            await self._show(kb, client, run, checklist, expected, reply, user, step_ts)
+            await self._show(kb, client, run, checklist, shown_index, reply, user, step_ts)
         except SLACK_FAILURES as error:
             self.metrics.slack_errors.labels(_code(error)).inc()
             # The answer is recorded; the thread catches up on the next reply or "Show current step".
@@ -270,9 +277,17 @@ class Checklists:
             )
         if reply.kind == ReplyKind.ANSWER and reply.note:  # "Partly, budget tight": answer and note in one
             step = checklist.steps[expected]
-            said = (
-                f"Noted on step {expected + 1}{_cut(reply.note)} Recorded *{describe_value(step, reply.value)}* "
-                "as its answer: reply *back* to change it."
+            previous = next(
+                (n.text for n in notes_before if n.step_id == step.id and n.user_id == user), None
+            )
+            said = f"Noted on step {expected + 1}{_cut(reply.note)}"
+            if previous is not None and previous != reply.note[:NOTE_LIMIT]:
+                said = f"Updated your note on step {expected + 1}{_cut(reply.note)} It was: “{_short(previous)}”."
+            said += f" Recorded *{describe_value(step, reply.value)}* as its answer"
+            said += (
+                ": that completed the checklist."
+                if run.status == Status.COMPLETE
+                else ": reply *back* to change it."
             )
             await _quietly(tell, self.views.noted(run, checklist, expected, run.step_index, said, None))
 
@@ -298,8 +313,14 @@ class Checklists:
         reply = parse_reply(step, text)
         if not run.is_open:
             # People go on talking in a finished checklist's thread: only a reply meant for it is answered.
-            if reply.kind not in (ReplyKind.UNKNOWN, ReplyKind.NOTE) and not reply.note:
+            if reply.kind != ReplyKind.UNKNOWN and not reply.note:
                 problem = check_transition(checklist, run.status, run.step_index, run.step_index, reply)
+                if reply.kind == ReplyKind.NOTE:
+                    problem = f"{problem or GONE} Notes can't be added or changed now."
+                if run.status == Status.CANCELLED:
+                    problem = (
+                        f"{problem or GONE} Undo in the thread reopens it for a few minutes after a cancel."
+                    )
                 await tell(self.views.notice(problem or GONE))
             return
         if reply.kind == ReplyKind.NOTE:
@@ -342,13 +363,23 @@ class Checklists:
             await tell(self.views.notice(EMPTY_NOTE))
             return
         answers = await self.runs.answers(run.id)
-        index = note_step(checklist, run.step_index, answers, datetime.now(UTC), self.timing.note_grace)
+        mine = {n.step_id for n in await self.runs.notes(run.id) if n.user_id == user}
+        index = note_step(
+            checklist,
+            run.step_index,
+            answers,
+            datetime.now(UTC),
+            self.timing.note_grace,
+            user=user,
+            noted=mine,
+        )
         change = await self.runs.note(run.id, checklist.steps[index].id, user, reply.value)
         if change.step_id is None:
             await tell(self.views.notice(NOT_OPEN))
             return
-        verb = "Updated your note on" if change.replaced else "Noted on"
-        said = f"{verb} step {index + 1}{_cut(reply.value)}"
+        said = f"Noted on step {index + 1}{_cut(reply.value)}"
+        if change.previous is not None:
+            said = f"Updated your note on step {index + 1}{_cut(reply.value)} It was: “{_short(change.previous)}”."
         moved = _index(checklist, change.moved_from) if change.moved_from else None
         if moved is not None:
             said += f" (moved from step {moved + 1}, where you had noted the same)."
@@ -369,13 +400,24 @@ class Checklists:
             return
         run, checklist = found
         steps = checklist.steps
-        if not run.is_open or not (0 <= from_index < len(steps) and 0 <= to_index < len(steps)):
-            await tell(self.views.notice(NOT_OPEN))
+        if not run.is_open:
+            await tell(self.views.notice(f"{NOT_OPEN} Notes can't be moved now."))
             return
-        if await self.runs.move_note(run.id, user, steps[from_index].id, steps[to_index].id):
-            await tell(self.views.notice(f"Moved your note to step {to_index + 1}."))
-        else:
+        # only between steps the run has reached, and somewhere else
+        if (
+            not (0 <= from_index <= run.step_index and 0 <= to_index <= run.step_index)
+            or from_index == to_index
+        ):
+            await tell(self.views.notice(STALE_NOTE_BUTTON))
+            return
+        change = await self.runs.move_note(run.id, user, steps[from_index].id, steps[to_index].id)
+        if change.step_id is None:
             await tell(self.views.notice(f"You have no note on step {from_index + 1} to move."))
+            return
+        said = f"Moved your note to step {to_index + 1}."
+        if change.previous is not None:
+            said += f" It replaced your note there, which was: “{_short(change.previous)}”."
+        await tell(self.views.notice(said))
 
     async def remove_note(
         self, kb: KnowledgeBase, run_id: str, index: int, user: str, place: Place, tell: Tell
@@ -384,29 +426,43 @@ class Checklists:
         if found is None:
             return
         run, checklist = found
+        if not run.is_open:
+            await tell(self.views.notice(f"{NOT_OPEN} Its notes are as the summary shows them."))
+            return
         if not 0 <= index < len(checklist.steps):
             await tell(self.views.notice(CHANGED))
             return
         removed = await self.runs.remove_note(run.id, user, checklist.steps[index].id)
-        said = f"Removed your note from step {index + 1}." if removed else "That note is already gone."
+        said = (
+            f"Removed your note from step {index + 1}."
+            if removed
+            else f"You have no note on step {index + 1} any more (moved or removed already)."
+        )
         await tell(self.views.notice(said))
 
     async def undo_cancel(
         self,
         kb: KnowledgeBase,
         client: AsyncWebClient,
-        run_id: str,
+        run_ref: str,
         user: str,
         place: Place,
         message_ts: str | None,
         tell: Tell,
     ) -> None:
-        """Reopen a run cancelled moments ago, at the step it was at."""
+        """Reopen a run cancelled moments ago, at the step it was at. `run_ref` is the run id, with the run's
+        version after that cancellation ("id|version") on buttons posted since versions were carried."""
+        run_id, _, version = run_ref.partition("|")
         found = await self._own(kb, run_id, place, tell)
         if found is None:
             return
-        _run, checklist = found
-        run = await self.runs.reopen(run_id, self.timing.undo_window)
+        cancelled, checklist = found
+        if cancelled.step_index >= len(checklist.steps):  # the content was reloaded with fewer steps
+            await tell(self.views.notice(CHANGED))
+            return
+        run = await self.runs.reopen(
+            run_id, self.timing.undo_window, int(version) if version.isdigit() else None
+        )
         if run is None:
             await tell(self.views.notice(UNDO_TOO_LATE))
             return
@@ -544,7 +600,8 @@ class Checklists:
         if self.timing.remind_days >= self.timing.expiry_days:
             return 0
         reminded = 0
-        for run in await self.runs.due_reminders(timedelta(days=self.timing.remind_days), team_id):
+        idle, expiry = timedelta(days=self.timing.remind_days), timedelta(days=self.timing.expiry_days)
+        for run in await self.runs.due_reminders(idle, expiry, team_id):
             checklist = kb.checklist(run.checklist_id)
             client = await client_for(run.team_id)
             if checklist is None or not run.thread_ts or client is None:
@@ -712,6 +769,12 @@ async def people_names(client: AsyncWebClient, user_ids: Iterable[str]) -> dict[
 
 def _index(checklist: Checklist, step_id: str) -> int:
     return next((i for i, s in enumerate(checklist.steps) if s.id == step_id), 0)
+
+
+def _short(text: str) -> str:
+    """A note as quoted back to the person who wrote it: escaped, and cut to a line."""
+    flat = " ".join(text.split())
+    return escape(flat if len(flat) <= 120 else flat[:119] + "…")
 
 
 def _cut(note: str) -> str:

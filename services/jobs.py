@@ -1,6 +1,6 @@
 """The answer queue: questions acknowledged to Slack and waiting for a worker to answer them.
 
-A question is queued in the same transaction that claims its Slack message (bot/storage.py), so a message is
+A question is queued in the same transaction that claims its Slack message (services/storage.py), so a message is
 queued once however often Slack delivers it. A worker leases a batch of jobs, answers each, then deletes them.
 If the worker dies, its lease runs out and another worker (or the same one after a restart) takes the job:
 an answer may be late, never lost. On PostgreSQL, workers in several processes lease with SKIP LOCKED and so

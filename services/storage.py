@@ -26,7 +26,7 @@ from services.held import HeldQuestions
 from services.jobs import JobQueue, Question
 
 # What an unreachable or broken database raises, for code that does nothing but database work: SQLAlchemy wraps
-# the driver's errors (bot/db.py makes a refused connection one of them); a hung one times out.
+# the driver's errors (services/db.py makes a refused connection one of them); a hung one times out.
 DATABASE_FAILURES: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError, TimeoutError)
 # The same, where Slack calls happen too: aiohttp's errors are OSErrors and TimeoutErrors as well, so there
 # only SQLAlchemy's own count as the database's.
@@ -94,7 +94,7 @@ class Store:
 
     async def claim_question(self, key: str, question: Question) -> bool:
         """Claim `key` and queue `question` once (as `claim`); if the database is unreachable, hold the question
-        in memory and save it when the database is back (bot/held.py). True unless it was already claimed or
+        in memory and save it when the database is back (services/held.py). True unless it was already claimed or
         could not even be held."""
         try:
             async with asyncio.timeout(SAVE_WITHIN):  # a hung database must not keep a question in limbo

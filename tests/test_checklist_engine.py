@@ -64,6 +64,9 @@ QUALITY_ANSWERS = {
         ("no-one here knows, ask finance", Reply(ReplyKind.UNKNOWN)),  # a hyphen in a word is no dash
         ("yes-ish", Reply(ReplyKind.UNKNOWN)),
         ("note:", Reply(ReplyKind.NOTE, "")),  # empty: the handler asks for the note
+        ("note - ask finance", Reply(ReplyKind.NOTE, "ask finance")),
+        ("note-taking is hard", Reply(ReplyKind.UNKNOWN)),  # chat that starts with the word
+        ("Comment-wise I agree", Reply(ReplyKind.UNKNOWN)),
         ("", Reply(ReplyKind.UNKNOWN)),
     ],
 )
@@ -122,21 +125,21 @@ WORD_JOINER = "\u2060"  # invisible, after each "@", so GitHub makes no mailto: 
 
 ATTACKS = [
     # (typed, as exported: Markdown showing exactly the typed text)
-    ("[click](http://evil.example/a)", r"\[click\](http\://evil.example/a)"),
-    ("![x](http://evil.example/i.png)", r"!\[x\](http\://evil.example/i.png)"),
-    ("see [x][1]\n[1]: http://evil.example", r"see \[x\]\[1\] / \[1\]: http\://evil.example"),
-    ("<http://evil.example>", r"\<http\://evil.example\>"),
+    ("[click](http://evil.example/a)", r"\[click\](http\://evil\.example/a)"),
+    ("![x](http://evil.example/i.png)", r"!\[x\](http\://evil\.example/i\.png)"),
+    ("see [x][1]\n[1]: http://evil.example", r"see \[x\]\[1\] / \[1\]: http\://evil\.example"),
+    ("<http://evil.example>", r"\<http\://evil\.example\>"),
     (
         "go to http://evil.example/?q=1 or WWW.evil.example",
-        r"go to http\://evil.example/?q=1 or WWW\.evil.example",
+        r"go to http\://evil\.example/?q=1 or WWW\.evil\.example",
     ),
     (
         "mail me@evil.example or mailto:me@evil.example",
-        "mail me@\u2060evil.example or mailto\\:me@\u2060evil.example",
+        "mail me@\u2060evil\\.example or mailto\\:me@\u2060evil\\.example",
     ),
     ("<script>alert(1)</script>", r"\<script\>alert(1)\</script\>"),
     ('<img src=x onerror="alert(1)">', r'\<img src=x onerror="alert(1)"\>'),
-    ('<a href="http://evil.example">x</a>', r'\<a href="http\://evil.example"\>x\</a\>'),
+    ('<a href="http://evil.example">x</a>', r'\<a href="http\://evil\.example"\>x\</a\>'),
     ("<!-- hidden -->", r"\<!-- hidden --\>"),
     ("&lt;b&gt; &amp; &#60;", r"\&lt;b\&gt; \&amp; \&#60;"),
     (
@@ -147,6 +150,11 @@ ATTACKS = [
     ("tab\there\x00\x1b[31mred\x7f", r"tab here\[31mred"),
     ("ends in a backslash \\", r"ends in a backslash \\"),
     ("\\| is no cell break", r"\\\| is no cell break"),
+    # real domains, which markdown-it's linkify links with no scheme or "www"
+    ("see evil.com/login", r"see evil\.com/login"),
+    ("paypal.com.evil.io", r"paypal\.com\.evil\.io"),
+    ("me@evil.com", "me@\u2060evil\\.com"),
+    ("https：//evil.com", r"https：//evil\.com"),
     # ordinary writing reads as typed in the raw file too
     (
         'partly, Q3 budget: £50k (approx.) - see minutes 12/05, item #4! Sam\'s view: "fine"',

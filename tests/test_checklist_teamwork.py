@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import update
 
+from knowledge.checklist_engine import Reply, ReplyKind
 from services.db import checklist_runs
 from services.storage import now
 from tests.checklist_helpers import (
@@ -273,3 +274,123 @@ def _hint(payload: dict[str, object]) -> str:
     assert isinstance(blocks, list)
     [hint] = [b["elements"][0]["text"] for b in blocks if b["type"] == "context" and "Or reply" in str(b)]
     return str(hint)
+
+
+# --- found by review: the edges of the rules above ------------------------------------------------------------
+
+
+async def test_a_note_after_the_run_finished_is_answered_not_dropped(app: RunningApp) -> None:
+    parent, first = await start(app, "nos")
+    step = first
+    for number in range(1, 6):
+        await click_option(app, step, "Yes")
+        if number < 5:
+            step = await wait_steps(app, number + 1)
+    await app.fake.wait_for(lambda c: c.method == "chat.postMessage" and "Summary:" in c.text)
+    await reply_in_thread(app, parent, "note: budget agreed")
+    said = await told_privately(app, 1)
+    assert "already complete" in said and "Notes can't be added or changed now" in said
+
+
+async def test_a_colleagues_answer_does_not_take_my_note(app: RunningApp) -> None:
+    parent, first = await start(app)
+    await click_option(app, first, "Partly")
+    second = await wait_steps(app, 2)
+    await click_option(app, second, "Yes", user=OTHER)
+    await wait_steps(app, 3)
+    await reply_in_thread(app, parent, "note: my note is about what I saw")
+    assert "Noted on step 3" in await told_privately(app, 1)  # not on the colleague's step 2
+
+
+async def test_the_same_words_noted_long_apart_are_two_notes_and_back_then_answer_moves_a_fresh_one(
+    app: RunningApp,
+) -> None:
+    parent, first = await start(app)
+    await reply_in_thread(app, parent, "note: see minutes")
+    await told_privately(app, 1)
+    [run] = await app.deps.runs.open_runs(TEAM, CHANNEL)
+    from services.db import checklist_notes
+
+    async with app.deps.store.engine.begin() as conn:  # that note was written an hour ago
+        await conn.execute(update(checklist_notes).values(at=now() - timedelta(hours=1)))
+    await click_option(app, first, "Yes")
+    await wait_steps(app, 2)
+    async with app.deps.store.engine.begin() as conn:  # and the answer too, so the note goes on step 2
+        from services.db import checklist_answers
+
+        await conn.execute(update(checklist_answers).values(answered_at=now() - timedelta(hours=1)))
+    await reply_in_thread(app, parent, "note: see minutes")
+    assert "Noted on step 2" in await told_privately(app, 2)
+    assert sorted(n.step_id for n in await app.deps.runs.notes(run.id)) == ["p1", "p2"]
+    # a note typed on the wrong step, then given again with the answer after going back, moves: one copy
+    await reply_in_thread(app, parent, "note: budget tight")  # on step 2 (the current one)
+    await told_privately(app, 3)
+    await reply_in_thread(app, parent, "back")
+    await wait_steps(app, 3)
+    await reply_in_thread(app, parent, "Partly, budget tight")
+    await wait_steps(app, 4)
+    texts = [(n.step_id, n.text) for n in await app.deps.runs.notes(run.id)]
+    assert texts.count(("p1", "budget tight")) == 1 and ("p2", "budget tight") not in texts
+
+
+async def test_reminders_skip_closed_and_overdue_runs_and_come_again_after_new_activity(
+    app: RunningApp,
+) -> None:
+    parent, first = await start(app)
+    kb = app.deps.knowledge.current
+
+    async def client_for(_team: str):  # type: ignore[no-untyped-def]
+        return app.app.client
+
+    async def idle(days: float) -> None:
+        async with app.deps.store.engine.begin() as conn:
+            await conn.execute(update(checklist_runs).values(updated_at=now() - timedelta(days=days)))
+
+    await idle(10)  # past expiry: it is closed, not reminded
+    assert await app.deps.checklists.remind(kb, client_for) == 0
+    await idle(3)
+    assert await app.deps.checklists.remind(kb, client_for) == 1
+    await click_option(app, first, "Yes")  # activity: the next long wait gets its own reminder
+    await wait_steps(app, 2)
+    await idle(3)
+    assert await app.deps.checklists.remind(kb, client_for) == 1
+    second = (await app.deps.runs.open_runs(TEAM, CHANNEL))[0]
+    await app.deps.runs.apply(second.id, kb.checklist("principles"), 1, Reply(ReplyKind.CANCEL), USER)  # type: ignore[arg-type]
+    async with app.deps.store.engine.begin() as conn:
+        await conn.execute(
+            update(checklist_runs).values(reminded_at=None, updated_at=now() - timedelta(days=3))
+        )
+    assert await app.deps.checklists.remind(kb, client_for) == 0  # cancelled: no reminder
+    assert parent.result["ts"]
+
+
+async def test_an_old_undo_does_not_undo_a_later_cancellation(app: RunningApp) -> None:
+    _parent, first = await start(app)
+    await click_option(app, first, "Cancel checklist")
+    [cancelled] = await app.fake.wait_for(
+        lambda c: c.method == "chat.postMessage" and "cancelled this checklist" in c.text
+    )
+    old_undo = button(cancelled.payload, "Undo")
+    await app.click(old_undo, message_ts=cancelled.result["ts"], is_ephemeral=False)
+    step = await wait_steps(app, 2)
+    await click_option(app, step, "Cancel checklist")
+    await app.fake.wait_for(
+        lambda c: c.method == "chat.postMessage" and "cancelled this checklist" in c.text, count=2
+    )
+    _, key = await app.click(old_undo, is_ephemeral=False)
+    [told] = await app.fake.wait_for(lambda c: c.method == key)
+    assert "too late to undo" in told.text or "already undone" in told.text
+    assert await app.deps.runs.open_runs(TEAM, CHANNEL) == []
+
+
+async def test_a_stale_cancel_question_closes_the_step_now_showing(app: RunningApp) -> None:
+    parent, first = await start(app)
+    await reply_in_thread(app, parent, "cancel")
+    await app.fake.wait_for(lambda c: c.method == "chat.postEphemeral")
+    question = app.fake.api_calls("chat.postEphemeral")[0]
+    await click_option(app, first, "Yes")
+    third_ts = (await wait_steps(app, 2)).result["ts"]
+    await app.click(button(question.payload, "Cancel checklist"), is_ephemeral=True)
+    await app.fake.wait_for(lambda c: c.method == "chat.postMessage" and "cancelled this checklist" in c.text)
+    [closed] = [c for c in app.fake.api_calls("chat.update") if c.payload.get("ts") == third_ts]
+    assert "Step 2 of 10" in closed.text and "cancelled the checklist" in closed.text
