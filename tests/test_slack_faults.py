@@ -343,3 +343,16 @@ def test_a_lease_that_cannot_work_is_refused_at_start(value: str) -> None:
 
     with pytest.raises(SettingsError, match="ANSWER_LEASE_SECONDS"):
         Settings.from_env({"ANSWER_LEASE_SECONDS": value})
+
+
+def test_the_replay_guard_forgets_the_oldest_past_its_bound() -> None:
+    from bot.web import ReplayGuard
+
+    guard = ReplayGuard()
+    guard.LIMIT = 3  # type: ignore[misc]
+    assert not guard.seen("v0=a") and guard.seen("v0=a")
+    for signature in ("v0=b", "v0=c", "v0=d"):
+        assert not guard.seen(signature)
+    assert len(guard._seen) == 3
+    assert not guard.seen("v0=a")  # pushed out by the bound: remembered again now
+    assert not guard.seen("")  # no signature is never a replay
