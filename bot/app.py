@@ -94,6 +94,7 @@ def create_app(
     token: str | None = None,
     signing_secret: str | None = None,
     process_before_response: bool = False,
+    fast_routing: bool = True,
 ) -> AsyncApp:
     """Build the app.
 
@@ -120,7 +121,7 @@ def create_app(
     )
 
     app.use(InjectDeps(deps))
-    router = register_all(app)
+    router = register_all(app, fast=fast_routing)
     router.on_error = handle_error
     app.error(handle_error)
     return app

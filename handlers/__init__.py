@@ -8,11 +8,12 @@ from handlers import checklist, commissioning, didyouknow, feedback, lookups, me
 from handlers.router import Router
 
 
-def register_all(app: AsyncApp) -> Router:
-    """Each module registers on a Router (same interface as the app): one Bolt listener per kind, see bot/router."""
+def register_all(app: AsyncApp, *, fast: bool = True) -> Router:
+    """Each module registers on a Router (same interface as the app): one Bolt listener per kind, see
+    handlers/router.py (`fast=False`: through Bolt's public decorators only)."""
     router = Router(app)
     for module in (lookups, didyouknow, checklist, commissioning, share, feedback, messages):
         module.register(router)
     commissioning.register_fallback(router)
-    router.install()
+    router.install(fast=fast)
     return router

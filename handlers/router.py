@@ -15,6 +15,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.listener_matcher.async_listener_matcher import AsyncListenerMatcher
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 Handler = Callable[..., Awaitable[None]]
 PREFIX_END = ":"
@@ -109,25 +112,72 @@ class Router:
             found = self._action_prefixes.get(action_id[: action_id.index(PREFIX_END) + 1])
         return found
 
-    def install(self) -> None:
-        """Register the dispatchers with Bolt, through its public decorators; call once, after every handler
-        module has registered. Each takes a pattern that matches every name, so Bolt's own (built-in, cheap)
-        matcher checks only the kind of payload, and the dispatcher finds the handler in a dict."""
+    def install(self, *, fast: bool = True) -> None:
+        """Register the dispatchers with Bolt; call once, after every handler module has registered.
+
+        Each kind gets one listener whose matcher reads the payload's type directly (`_PayloadMatcher`),
+        registered through the method Bolt's own decorators call, `_register_listener`: measured with
+        bench/load.py, Bolt's public decorators (a pattern that matches every name) cost a quarter of the
+        mention throughput, as their matchers build injectable arguments for every request. That method is
+        private, so Bolt is pinned (pyproject.toml) to the minor version this is tested on, and the public
+        decorators are the fallback (`fast=False`, or a Bolt without the method): the same behaviour, tested
+        in tests/test_manifest.py.
+        """
         events = self._events
-        self.app.command(EVERY_NAME)(
-            _dispatcher(
-                lambda name: self._commands.get(name, self._other_command),
-                lambda kw: kw["command"].get("command"),
-                lambda: self.on_error,
+        kinds: list[
+            tuple[Handler, Callable[[dict[str, Any]], bool], bool, Callable[[], Callable[[Handler], Any]]]
+        ] = [
+            (
+                _dispatcher(
+                    lambda name: self._commands.get(name, self._other_command),
+                    lambda kw: kw["command"].get("command"),
+                    lambda: self.on_error,
+                ),
+                lambda body: "command" in body,
+                False,
+                lambda: self.app.command(EVERY_NAME),
+            ),
+            (
+                _dispatcher(
+                    self._action_handler, lambda kw: kw["action"].get("action_id"), lambda: self.on_error
+                ),
+                lambda body: body.get("type") == "block_actions" and "actions" in body,
+                False,
+                lambda: self.app.action(EVERY_NAME),
+            ),
+            (
+                _dispatcher(events.get, lambda kw: kw["event"].get("type"), lambda: self.on_error),
+                lambda body: (
+                    body.get("type") == "event_callback"
+                    and isinstance(body.get("event"), dict)
+                    and body["event"].get("type") in events
+                ),
+                True,  # Slack wants events acknowledged at once, as app.event does
+                lambda: self.app.event(re.compile("^(?:" + "|".join(map(re.escape, events)) + ")$")),
+            ),
+        ]
+        register = getattr(self.app, "_register_listener", None) if fast else None
+        for listener, test, auto_ack, public in kinds:
+            if register is None:
+                public()(listener)
+                continue
+            register(
+                functions=[listener],
+                primary_matcher=_PayloadMatcher(test),
+                matchers=None,
+                middleware=None,
+                auto_acknowledgement=auto_ack,
             )
-        )
-        self.app.action(EVERY_NAME)(
-            _dispatcher(self._action_handler, lambda kw: kw["action"].get("action_id"), lambda: self.on_error)
-        )
-        # app.event acks at once, as Slack wants for events.
-        self.app.event(re.compile("^(?:" + "|".join(map(re.escape, events)) + ")$"))(
-            _dispatcher(events.get, lambda kw: kw["event"].get("type"), lambda: self.on_error)
-        )
+
+
+class _PayloadMatcher(AsyncListenerMatcher):
+    """Matches on the payload alone, without building injectable arguments first as Bolt's matchers do."""
+
+    def __init__(self, test: Callable[[dict[str, Any]], bool]) -> None:
+        self.test = test
+
+    async def async_matches(self, req: AsyncBoltRequest, resp: BoltResponse) -> bool:
+        return isinstance(req.body, dict) and self.test(req.body)
 
 
 EVERY_NAME = re.compile(r".*")
