@@ -678,11 +678,12 @@ class FakeSlack:
             "ts": self.next_ts(),
             "text": str(payload.get("text") or ""),
         }
+        if not self.checking:  # bench/load.py: Slack's reply, without keeping or copying the message
+            return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
         _set_content(message, payload)
         if payload.get("thread_ts") and _truthy(payload.get("reply_broadcast")):
             message["subtype"] = "thread_broadcast"
-        if self.checking:
-            self._store(channel, message, str(payload.get("thread_ts") or "") or None)
+        self._store(channel, message, str(payload.get("thread_ts") or "") or None)
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
 
     def _update(self, payload: dict[str, Any]) -> dict[str, Any]:
