@@ -291,7 +291,7 @@ class ChecklistStore:
                         )
                     )
                     if reply.note:  # "Partly, budget tight": the note goes in with the answer, as any note
-                        await _set_note(conn, run_id, step.id, user_id, reply.note, stamp)
+                        await _set_note(conn, run_id, step.id, user_id, reply.note, stamp, add=True)
             elif reply.kind == ReplyKind.BACK:
                 moved = await conn.execute(
                     update(checklist_runs)
@@ -483,15 +483,25 @@ RECENT_NOTE = timedelta(minutes=10)
 
 
 async def _set_note(
-    conn: AsyncConnection, run_id: str, step_id: str, user_id: str, text: str, stamp: datetime
+    conn: AsyncConnection,
+    run_id: str,
+    step_id: str,
+    user_id: str,
+    text: str,
+    stamp: datetime,
+    *,
+    add: bool = False,
 ) -> NoteChange:
-    """One note a person a step: a second replaces the first. The same words noted by the same person on
-    another step in the last few minutes move here (it went on the wrong step, and they noted it again on the
-    right one); an older note with the same words is a note of its own, and stays."""
+    """One note a person a step: a second `note:` replaces the first (that is how a note is edited); with `add`
+    (a note given with an answer, "No, no legal review yet") it is added to the first, so nothing typed is
+    lost. The same words noted by the same person on another step in the last few minutes move here (it went
+    on the wrong step, and they noted it again on the right one); an older note with the same words stays."""
     mine = (checklist_notes.c.run_id == run_id, checklist_notes.c.user_id == user_id)
     rows = (await conn.execute(select(checklist_notes).where(*mine))).all()
     previous = next((r.text for r in rows if r.step_id == step_id), None)
-    kept = text[:NOTE_LIMIT]
+    kept = text[:NOTE_LIMIT]  # what the person typed, to find the same words on another step
+    if add and previous is not None and kept not in previous:
+        text, previous = f"{previous} / {text}", None  # kept whole: nothing was replaced
     moved_from = next(
         (
             r.step_id

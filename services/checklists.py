@@ -281,8 +281,8 @@ class Checklists:
                 (n.text for n in notes_before if n.step_id == step.id and n.user_id == user), None
             )
             said = f"Noted on step {expected + 1}{_cut(reply.note)}"
-            if previous is not None and previous != reply.note[:NOTE_LIMIT]:
-                said = f"Updated your note on step {expected + 1}{_cut(reply.note)} It was: “{_short(previous)}”."
+            if previous is not None and reply.note[:NOTE_LIMIT] not in previous:
+                said = f"Added to your note on step {expected + 1}{_cut(reply.note)}"
             said += f" Recorded *{describe_value(step, reply.value)}* as its answer"
             said += (
                 ": that completed the checklist."
