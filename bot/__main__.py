@@ -281,7 +281,7 @@ async def _serve(deps: object, host: str, port: int, in_process_worker: bool) ->
     from services.deps import Deps
 
     assert isinstance(deps, Deps)
-    app = create_app(deps)
+    app = create_app(deps, verified_upstream=True)  # create_web_app checks every signature first
     worker = await _ready(deps, app, in_process_worker)
     runner = web.AppRunner(create_web_app(app, deps), access_log=None, shutdown_timeout=10)
     await runner.setup()

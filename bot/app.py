@@ -95,6 +95,7 @@ def create_app(
     signing_secret: str | None = None,
     process_before_response: bool = False,
     fast_routing: bool = True,
+    verified_upstream: bool = False,
 ) -> AsyncApp:
     """Build the app.
 
@@ -112,6 +113,8 @@ def create_app(
             None if many_workspaces else token or settings.slack_bot_token, settings.slack_api_url
         ),
         signing_secret=signing_secret or settings.slack_signing_secret,
+        # bot/web.py checks every request's signature before it parses the body: Bolt need not check it again
+        request_verification_enabled=not verified_upstream,
         process_before_response=process_before_response,
         logger=_bolt_logger,
         oauth_settings=oauth_settings(settings, deps.store.engine) if many_workspaces else None,

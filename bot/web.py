@@ -68,7 +68,7 @@ def create_web_app(app: AsyncApp, deps: Deps) -> web.Application:
             return web.Response(status=200, text="")
         try:
             # Bolt parses the body here; a body that is not the JSON or form it claims to be is refused.
-            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers={**headers})
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)  # type: ignore[arg-type]
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             deps.metrics.requests.labels("unknown", "bad_request").inc()
             return web.Response(status=400, text="Malformed request body")

@@ -257,7 +257,7 @@ async def start_app(
     }
     values.update(overrides)
     deps = await build_deps(Settings(**values))
-    app = create_app(deps)
+    app = create_app(deps, verified_upstream=True)  # as `serve` does: bot/web.py checks first
     server = TestServer(create_web_app(app, deps), host="127.0.0.1")
     await server.start_server()
     base = str(server.make_url("/"))
