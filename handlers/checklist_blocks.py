@@ -350,8 +350,7 @@ def status_list(runs: Sequence[OpenRun]) -> Message:
 
 def _ago(stamp: datetime) -> str:
     """'3 days ago', '2 hours ago', 'just now'."""
-    aware = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-    seconds = max((datetime.now(UTC) - aware).total_seconds(), 0)
+    seconds = max((datetime.now(UTC) - stamp).total_seconds(), 0)
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             n = int(seconds // size)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from knowledge.base import KnowledgeBase
@@ -148,18 +148,13 @@ def note_step(
     run has moved on from it), when they have no note there yet: people write the note about what they have
     just answered ("partly" ... "note: budget agreed in May"). Otherwise the step the run is at: a colleague's
     answer, an old one, or a step already carrying the person's note says nothing about this one."""
-    latest = max(answers.values(), key=lambda a: _aware(a.answered_at), default=None)
-    if latest is None or latest.user_id != user or now - _aware(latest.answered_at) > within:
+    latest = max(answers.values(), key=lambda a: a.answered_at, default=None)
+    if latest is None or latest.user_id != user or now - latest.answered_at > within:
         return at
     if latest.step_id in set(noted):
         return at
     index = next((i for i, s in enumerate(checklist.steps) if s.id == latest.step_id), at)
     return index if index < at else at
-
-
-def _aware(stamp: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything here is UTC."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def chosen_label(checklist: Checklist, answers: Mapping[str, AnswerRecord]) -> str | None:

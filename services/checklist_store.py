@@ -11,10 +11,11 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Insert, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import ColumnElement
 
 from knowledge.checklist_engine import (
     NOTE_LIMIT,
@@ -27,7 +28,7 @@ from knowledge.checklist_engine import (
     check_transition,
 )
 from knowledge.model import Checklist
-from services.db import checklist_answers, checklist_notes, checklist_runs
+from services.db import aware, checklist_answers, checklist_notes, checklist_runs
 from services.storage import now
 
 
@@ -102,7 +103,11 @@ UNKNOWN_RUN = "I can't find that checklist any more. Start a new one with /check
 
 def _run(row: object) -> Run:
     mapping = row._mapping  # type: ignore[attr-defined]
-    return Run(**{k: mapping[k] for k in Run.__dataclass_fields__})
+    found = {k: mapping[k] for k in Run.__dataclass_fields__}
+    for key in ("created_at", "updated_at", "reminded_at"):  # every datetime handed out is aware (UTC)
+        if found[key] is not None:
+            found[key] = aware(found[key])
+    return Run(**found)
 
 
 KNOWN_THREADS = 10_000
@@ -155,19 +160,27 @@ class ChecklistStore:
             reminded_at=None,
         )
         async with self.engine.begin() as conn:
-            await conn.execute(checklist_runs.insert().values(**values))
-        run = await self.get(run_id)
-        assert run is not None
-        return run
+            row = (
+                await conn.execute(checklist_runs.insert().values(**values).returning(checklist_runs))
+            ).one()
+        return _run(row)
 
-    async def attach_thread(self, run_id: str, thread_ts: str) -> None:
-        run = await self.get(run_id)
-        if run is not None:
-            self._remember_thread(run.team_id, run.channel_id, thread_ts)
+    async def attach_thread(self, run_id: str, thread_ts: str) -> Run | None:
+        """Record the run's thread (its parent message); returns the run as it now is."""
         async with self.engine.begin() as conn:
-            await conn.execute(
-                update(checklist_runs).where(checklist_runs.c.id == run_id).values(thread_ts=thread_ts)
-            )
+            row = (
+                await conn.execute(
+                    update(checklist_runs)
+                    .where(checklist_runs.c.id == run_id)
+                    .values(thread_ts=thread_ts)
+                    .returning(checklist_runs)
+                )
+            ).first()
+        if row is None:
+            return None
+        run = _run(row)
+        self._remember_thread(run.team_id, run.channel_id, thread_ts)
+        return run
 
     async def set_step_message(self, run_id: str, step_index: int, ts: str) -> None:
         """Remember the message showing step `step_index`, unless the run has already moved past it."""
@@ -232,7 +245,9 @@ class ChecklistStore:
                 .where(checklist_answers.c.run_id == run_id)
                 .order_by(checklist_answers.c.position)
             )
-            return {r.step_id: AnswerRecord(r.step_id, r.value, r.user_id, r.answered_at) for r in rows}
+            return {
+                r.step_id: AnswerRecord(r.step_id, r.value, r.user_id, aware(r.answered_at)) for r in rows
+            }
 
     async def notes(self, run_id: str) -> list[NoteRecord]:
         async with self.engine.connect() as conn:
@@ -241,7 +256,7 @@ class ChecklistStore:
                 .where(checklist_notes.c.run_id == run_id)
                 .order_by(checklist_notes.c.id)
             )
-            return [NoteRecord(r.step_id, r.user_id, r.text, r.at) for r in rows]
+            return [NoteRecord(r.step_id, r.user_id, r.text, aware(r.at)) for r in rows]
 
     async def apply(
         self, run_id: str, checklist: Checklist, expected: int, reply: Reply, user_id: str
@@ -422,22 +437,34 @@ class ChecklistStore:
             checklist_runs.c.updated_at >= stamp - expiry,
             checklist_runs.c.reminded_at.is_(None),
         )
-        query = select(checklist_runs.c.id).where(*waiting)
+        # updated_at stays: a reminder is not activity
+        return await self._claim_each(waiting, team_id, reminded_at=stamp)
+
+    async def _claim_each(
+        self, conditions: tuple[ColumnElement[bool], ...], team_id: str | None, **values: object
+    ) -> list[Run]:
+        """Set `values` on each run that meets `conditions` (in one workspace, or all), one guarded UPDATE a
+        run, so that of several processes sweeping at once exactly one changes each; returns the runs this call
+        changed, as they are now."""
+        query = select(checklist_runs.c.id).where(*conditions)
         if team_id is not None:
             query = query.where(checklist_runs.c.team_id == team_id)
         async with self.engine.connect() as conn:
             candidates = [r.id for r in await conn.execute(query)]
-        due: list[Run] = []
+        changed: list[Run] = []
         for run_id in candidates:
             async with self.engine.begin() as conn:
-                claimed = await conn.execute(
-                    update(checklist_runs)
-                    .where(checklist_runs.c.id == run_id, *waiting)
-                    .values(reminded_at=now())  # updated_at stays: a reminder is not activity
-                )
-            if claimed.rowcount == 1 and (run := await self.get(run_id)) is not None:
-                due.append(run)
-        return due
+                row = (
+                    await conn.execute(
+                        update(checklist_runs)
+                        .where(checklist_runs.c.id == run_id, *conditions)
+                        .values(**values)
+                        .returning(checklist_runs)
+                    )
+                ).first()
+            if row is not None:
+                changed.append(_run(row))
+        return changed
 
     async def _refused(self, run_id: str, checklist: Checklist, expected: int, reply: Reply) -> Outcome:
         run = await self.get(run_id)
@@ -449,34 +476,14 @@ class ChecklistStore:
     async def expire(self, older_than: timedelta, team_id: str | None = None) -> list[Run]:
         """Close runs left untouched for `older_than` (in one workspace, or all); returns the runs closed now
         (by this call alone)."""
-        cutoff = now() - older_than
-        query = select(checklist_runs.c.id).where(
-            checklist_runs.c.status == Status.OPEN.value, checklist_runs.c.updated_at < cutoff
+        stamp = now()
+        idle = (
+            checklist_runs.c.status == Status.OPEN.value,
+            checklist_runs.c.updated_at < stamp - older_than,
         )
-        if team_id is not None:
-            query = query.where(checklist_runs.c.team_id == team_id)
-        async with self.engine.connect() as conn:
-            rows = await conn.execute(query)
-            candidates = [r.id for r in rows]
-        closed: list[Run] = []
-        for run_id in candidates:
-            async with self.engine.begin() as conn:
-                result = await conn.execute(
-                    update(checklist_runs)
-                    .where(
-                        checklist_runs.c.id == run_id,
-                        checklist_runs.c.status == Status.OPEN.value,
-                        checklist_runs.c.updated_at < cutoff,
-                    )
-                    .values(
-                        status=Status.EXPIRED.value, version=checklist_runs.c.version + 1, updated_at=now()
-                    )
-                )
-            if result.rowcount == 1:
-                run = await self.get(run_id)
-                if run is not None:
-                    closed.append(run)
-        return closed
+        return await self._claim_each(
+            idle, team_id, status=Status.EXPIRED.value, version=checklist_runs.c.version + 1, updated_at=stamp
+        )
 
 
 RECENT_NOTE = timedelta(minutes=10)
@@ -506,7 +513,7 @@ async def _set_note(
         (
             r.step_id
             for r in rows
-            if r.step_id != step_id and r.text == kept and stamp - _aware(r.at) < RECENT_NOTE
+            if r.step_id != step_id and r.text == kept and stamp - aware(r.at) < RECENT_NOTE
         ),
         None,
     )
@@ -516,10 +523,6 @@ async def _set_note(
     await conn.execute(delete(checklist_notes).where(*mine, gone))
     await conn.execute(_note_row(run_id, step_id, user_id, text, stamp))
     return NoteChange(step_id, replaced=previous is not None, moved_from=moved_from, previous=previous)
-
-
-def _aware(stamp: datetime) -> datetime:
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _note_row(run_id: str, step_id: str, user_id: str, text: str, at: datetime) -> Insert:

@@ -194,8 +194,7 @@ class Checklists:
             )  # no run nobody can see
             await tell(self.views.notice(_why(error)))
             return None
-        await self.runs.attach_thread(run.id, str(parent["ts"]))
-        started = await self.runs.get(run.id)
+        started = await self.runs.attach_thread(run.id, str(parent["ts"]))
         assert started is not None
         try:
             await self.post_step(kb, client, started, checklist, 0, answers={})  # a new run has none
@@ -606,9 +605,7 @@ class Checklists:
             client = await client_for(run.team_id)
             if checklist is None or not run.thread_ts or client is None:
                 continue
-            left = (
-                self.timing.expiry_days - (datetime.now(UTC) - _aware(run.updated_at)).total_seconds() / 86400
-            )
+            left = self.timing.expiry_days - (datetime.now(UTC) - run.updated_at).total_seconds() / 86400
             try:
                 await client.chat_postMessage(
                     channel=run.channel_id,
@@ -707,8 +704,8 @@ class Checklists:
             run_id=run.id,
             status=run.status,
             started_by=names.get(run.started_by, run.started_by),
-            started_at=_aware(run.created_at),
-            last_change=_aware(run.updated_at),
+            started_at=run.created_at,
+            last_change=run.updated_at,
             channel=run.channel_id,
             thread_link=str(link) if link else None,
             version=run.checklist_version or "not recorded",
@@ -788,11 +785,6 @@ def _code(error: BaseException) -> str:
 def _why(error: BaseException) -> str:
     """What to tell a person about a failed Slack call, in words."""
     return explain(error) if isinstance(error, SlackApiError) else UNREACHABLE
-
-
-def _aware(stamp: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything here is UTC."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 def _only(client: AsyncWebClient) -> ClientFor:

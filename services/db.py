@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +145,11 @@ checklist_notes = Table(
 )
 
 
+def aware(stamp: datetime) -> datetime:
+    """A timestamp as the app uses it: SQLite hands back naive datetimes, and everything stored is UTC."""
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         # hide_parameters: a failed statement's values (questions, notes, user ids) never reach the logs.
@@ -207,37 +214,42 @@ async def create_schema(engine: AsyncEngine) -> None:
             await asyncio.sleep(0.1)
 
 
+def _missing(conn: Connection) -> Iterator[tuple[Table, Column[Any] | None]]:
+    """What the database lacks of the app's schema: (table, None) for a missing table, (table, column) for a
+    column a newer version added."""
+    inspector = inspect(conn)
+    for table in metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            yield table, None
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        yield from ((table, column) for column in table.columns if column.name not in present)
+
+
 def _add_missing_columns(conn: Connection) -> None:
-    """Columns added to a table after it was first created, added to a database made by an older version.
+    """Columns added to a table after it was first created, added to a database made by an older version
+    (run after create_all, so every table is there).
 
     Only nullable columns are ever added to an existing table, so this is all a new version needs: no data
     is rewritten and an older process sharing the database keeps working.
     """
-    inspector = inspect(conn)
-    for table in metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            if not column.nullable:
-                raise RuntimeError(f"cannot add the required column {table.name}.{column.name} in place")
-            kind = column.type.compile(dialect=conn.dialect)
-            conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+    for table, column in _missing(conn):
+        if column is None:
+            continue
+        if not column.nullable:
+            raise RuntimeError(f"cannot add the required column {table.name}.{column.name} in place")
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def schema_problems_sync(conn: Connection) -> list[str]:
     """Tables or columns the app needs that the database lacks (empty when the schema is complete)."""
-    inspector = inspect(conn)
-    problems = []
-    for table in metadata.sorted_tables:
-        if not inspector.has_table(table.name):
-            problems.append(f"table {table.name} is missing")
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        problems.extend(
-            f"column {table.name}.{c.name} is missing" for c in table.columns if c.name not in present
-        )
-    return problems
+    return [
+        f"table {table.name} is missing"
+        if column is None
+        else f"column {table.name}.{column.name} is missing"
+        for table, column in _missing(conn)
+    ]
 
 
 def insert_ignoring_duplicates(engine: AsyncEngine, table: Table) -> Insert:

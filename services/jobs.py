@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
-from services.db import answer_jobs
+from services.db import answer_jobs, aware
 
 LEASE = timedelta(seconds=60)
 
@@ -102,7 +102,7 @@ class JobQueue:
                     row["message_ts"],
                 ),
                 attempts=row["attempts"],
-                enqueued_at=_aware(row["enqueued_at"]),
+                enqueued_at=aware(row["enqueued_at"]),
                 lease_token=token,
             )
             for row in rows
@@ -148,8 +148,3 @@ def _held(jobs: list[Job]) -> ColumnElement[bool]:
             for token, ids in by_lease.items()
         )
     )
-
-
-def _aware(stamp: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything here is UTC."""
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
