@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.logs import setup_logging
@@ -105,6 +105,7 @@ def _check(settings: Settings) -> int:
     from bot.manifest import check_manifest
     from knowledge.answerability import changed_probes, describe_model, shipped_model
     from knowledge.loader import load_knowledge
+    from knowledge.review import never_reviewed, overdue
 
     problems: list[str] = []
     try:
@@ -113,6 +114,10 @@ def _check(settings: Settings) -> int:
         print(f"answerability model: {describe_model()}")
         for line in changed_probes(shipped_model(), kb.signals_of):
             print(f"warning: the answerability model needs retraining (bench/train_answerability.py): {line}")
+        for late in overdue(kb.entries, date.today(), settings.review_after_days):
+            print(f"warning: {late.describe()} (REVIEW_AFTER_DAYS={settings.review_after_days})")
+        if unreviewed := never_reviewed(kb.entries):
+            print(f"note: {len(unreviewed)} of {len(kb.entries)} entries have no last_reviewed date")
     except KnowledgeError as exc:
         problems.extend(exc.problems)
     manifest = check_manifest()
@@ -136,7 +141,7 @@ async def _run(mode: str, settings: Settings, args: argparse.Namespace) -> int:
         if mode == "report":
             from bot.report import print_report
 
-            await print_report(deps.store)
+            await print_report(deps.store, deps.schedules)
             return 0
         if mode == "export":
             document = await _export(deps, args.run)
@@ -204,6 +209,26 @@ async def _expire_forever(deps: Deps, app: AsyncApp) -> None:
         await asyncio.sleep(EXPIRY_SWEEP_SECONDS)
 
 
+async def _schedule_forever(deps: Deps, app: AsyncApp) -> None:
+    """Every SCHEDULE_TICK_SECONDS (a minute): post the tips (and the content owners' digest) now due. Every process may run this; the
+    database decides which posts each slot (services/schedules.py)."""
+    from bot.app import workspace_client
+
+    while True:
+        try:
+            await deps.schedules.tick(deps.knowledge.current, workspace_client(app))
+        except Exception as error:  # a failed tick must not stop the app; the next one tries again
+            logger.warning("scheduled posts: tick failed (%s)", type(error).__name__)
+        await asyncio.sleep(deps.settings.schedule_tick_seconds)
+
+
+def _background(deps: Deps, app: AsyncApp) -> list[asyncio.Task[None]]:
+    return [
+        asyncio.create_task(_expire_forever(deps, app)),
+        asyncio.create_task(_schedule_forever(deps, app)),
+    ]
+
+
 async def _until_stopped(deps: object) -> None:
     """Run until SIGTERM or SIGINT; SIGHUP reloads the content (validated first, kept if invalid)."""
     from services.deps import Deps
@@ -265,7 +290,9 @@ async def _worker(deps: object, host: str, port: int | None) -> None:
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
     logger.info("answer worker: answering queued questions%s", f"; /metrics on port {port}" if port else "")
+    scheduler = asyncio.create_task(_schedule_forever(deps, app))
     await _until_stopped(deps)
+    scheduler.cancel()
     logger.info("stopping: answering questions already queued")
     if runner is not None:
         await runner.cleanup()
@@ -287,9 +314,10 @@ async def _serve(deps: object, host: str, port: int, in_process_worker: bool) ->
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     logger.info("HTTP mode: listening on %s:%d, Slack posts to %s", host, port, EVENTS_PATH)
-    sweeper = asyncio.create_task(_expire_forever(deps, app))
+    background = _background(deps, app)
     await _until_stopped(deps)
-    sweeper.cancel()
+    for task in background:
+        task.cancel()
     logger.info("stopping: finishing requests in flight")
     await runner.cleanup()
     await stop_app(app, worker)
@@ -308,9 +336,10 @@ async def _socket(deps: object, in_process_worker: bool) -> None:
     await handler.connect_async()  # type: ignore[no-untyped-call]
     logger.info("Socket Mode: connected")
     worker = await _ready(deps, app, in_process_worker)
-    sweeper = asyncio.create_task(_expire_forever(deps, app))
+    background = _background(deps, app)
     await _until_stopped(deps)
-    sweeper.cancel()
+    for task in background:
+        task.cancel()
     logger.info("stopping")
     await handler.close_async()  # type: ignore[no-untyped-call]
     await stop_app(app, worker)

@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -26,15 +27,19 @@ from bot.app import close_app, create_app, workspace_client
 from bot.fakeslack import BOT_USER_ID, TEAM_ID, Call, FakeSlack
 from bot.textview import BUTTON_MARK, Button, render
 from bot.worker import AnswerWorker
+from handlers import schedule_blocks
 from services.deps import Deps
+from services.schedules import Schedules
 
 CHANNEL = "C0CONSOLE"
 _MENTIONED = re.compile(r"^@(?:commissioning[ _-]?guide|guide|\S+)\s*", re.IGNORECASE)
 DM = "D0CONSOLE"
 USER = "U0CONSOLE"
+OWNERS = "C0OWNERS"  # the content owners' channel, when CONTENT_OWNER_CHANNEL is not set
 HELP = """Type a slash command (/principle 9, /commissioning help), a question in your own words (a direct
 message), @guide <question> to mention the app in a channel (answered in a thread), !N to press button [N],
-reply <text> to answer in the latest checklist thread, :help for this, or quit (Ctrl-C or Ctrl-D too)."""
+reply <text> to answer in the latest checklist thread, :home for the app's Home tab, :digest for this week's
+content owners' digest, :submit <text> to send an open form, :help for this, or quit (Ctrl-C or Ctrl-D too)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class _Shown:
     response_key: str
     ephemeral: bool
     message: dict[str, Any]
+    view: dict[str, Any] | None = None  # a Home tab or modal: its buttons are pressed in the view
 
 
 class Console:
@@ -58,6 +64,7 @@ class Console:
         self.last_thread: tuple[str, str] | None = None
         self.shown_by_key: dict[str, _Shown] = {}
         self._confirming: str | None = None  # a button whose confirmation dialog is showing
+        self.modal: dict[str, Any] | None = None  # an open form, waiting for :submit
         self._keys = 0
 
     async def __aenter__(self) -> Console:
@@ -69,8 +76,16 @@ class Console:
             slack_api_url=self.fake.api_url,
             slack_bot_token="xoxb-console-0000",
             slack_signing_secret=self.secret,
+            content_owner_channel=self.deps.settings.content_owner_channel or OWNERS,
         )
-        deps = dataclasses.replace(self.deps, settings=settings)
+        schedules = Schedules(
+            self.deps.store,
+            schedule_blocks,
+            owner_channel=settings.content_owner_channel,
+            owner_team=settings.content_owner_team,
+        )
+        deps = dataclasses.replace(self.deps, settings=settings, schedules=schedules)
+        self.app_deps = deps
         self.app = create_app(deps, process_before_response=True)
         # Questions are answered by the worker, as in `serve`; the console waits for it after each message.
         self.worker = AnswerWorker(deps, workspace_client(self.app))
@@ -96,6 +111,15 @@ class Console:
             return False
         if line.lower() in (":help", "!help", "!"):
             self._print(HELP)
+        elif line.lower() == ":home":
+            await self._home()
+        elif line.lower() == ":digest":
+            await self._digest()
+        elif line.lower() == ":close":
+            self.modal = None
+            self._print("(form closed)")
+        elif line.lower() == ":submit" or line.lower().startswith(":submit "):
+            await self._submit(line[7:].strip())
         elif line.startswith("/"):
             await self._command(line)
         elif line.startswith("!"):
@@ -180,6 +204,53 @@ class Console:
         channel, thread_ts = self.last_thread
         await self._message(text, thread_ts=thread_ts, channel=channel)
 
+    async def _home(self) -> None:
+        event = payloads.app_home_opened(USER)
+        await self._dispatch(payloads.event_callback(event, team_id=TEAM_ID), payloads.JSON)
+
+    async def _digest(self) -> None:
+        """What the content owners' digest would say now, for the last seven days (it is posted on Mondays)."""
+        from handlers.schedule_blocks import digest_message
+
+        now = datetime.now(UTC)
+        digest = await self.app_deps.schedules.digest(now - timedelta(days=7), now)
+        message = digest_message(self.app_deps.knowledge.current, digest)
+        self._show(
+            message.as_kwargs(),
+            _Shown(OWNERS, self.fake.next_ts(), self._key(), False, {}),
+            "in #content-owners",
+        )
+
+    async def _submit(self, text: str) -> None:
+        if self.modal is None:
+            self._print("There is no form open to send. Forms open from buttons (👎 Not helpful, for one).")
+            return
+        if not text:
+            self._print(
+                "Type :submit and what you want to say, e.g. :submit it answered a different question"
+            )
+            return
+        modal, self.modal = self.modal, None
+        body = payloads.view_submission(
+            view=modal, values={"said": {"text": text}}, team_id=TEAM_ID, user_id=USER
+        )
+        _status, reply = await self._dispatch(body, payloads.FORM)
+        answer = json.loads(reply) if reply else {}
+        if answer.get("response_action") == "errors":
+            self.modal = modal
+            self._print("⚠ " + "; ".join(str(e) for e in (answer.get("errors") or {}).values()))
+        elif answer.get("response_action") == "update":
+            self._show_view(answer.get("view") or {}, "form")
+        else:
+            self._print("(form sent)")
+
+    def _show_view(self, view: dict[str, Any], where: str) -> None:
+        shown = _Shown("", "", self._key(), True, {}, view=view)
+        title = (view.get("title") or {}).get("text")
+        self._show(view, shown, f"{where}: {title}" if title else where)
+        if any(b.get("type") == "input" for b in view.get("blocks") or []):
+            self.modal = view
+
     async def _press(self, number: str) -> None:
         if not number.isdigit() or not 1 <= int(number) <= len(self.buttons):
             self._print(f"There is no button [{number}]. Buttons are numbered in square brackets, e.g. !1.")
@@ -196,6 +267,17 @@ class Console:
             )
             return
         self._confirming = None
+        if shown.view is not None:  # in the Home tab or a form: no channel, no response_url
+            action: dict[str, Any] = {"action_id": button.action_id, "type": button.kind}
+            if button.option is not None:
+                action["selected_option"] = button.option
+            else:
+                action |= {"value": button.value, "text": {"type": "plain_text", "text": button.label}}
+            body = payloads.view_actions(
+                action=action, block_id=button.block_id, team_id=TEAM_ID, user_id=USER, view=shown.view
+            )
+            await self._dispatch(body, payloads.FORM)
+            return
         body = payloads.block_actions(
             action_id=button.action_id,
             value=button.value,
@@ -246,6 +328,10 @@ class Console:
             self._show(
                 p, _Shown(channel, ts, self._key(), call.method == "chat.postEphemeral", message), where
             )
+        elif call.method == "views.publish" and call.result.get("ok"):
+            self._show_view(dict(call.result.get("view") or {}), "Home tab")
+        elif call.method == "views.open" and call.result.get("ok"):
+            self._show_view(dict(call.result.get("view") or {}), "opened for you")
         elif call.method == "files.completeUploadExternal":
             for file in call.payload.get("files") or []:
                 content = self.fake.files.get(str(file.get("id")), b"").decode("utf-8", errors="replace")
@@ -256,9 +342,13 @@ class Console:
         elif not call.result.get("ok", True) and call.method != "auth.test":
             self._print(f"(Slack answered {call.method} with {call.result.get('error')})")
 
-    @staticmethod
-    def _place(channel: str, thread: object) -> str:
-        where = "direct message" if channel.startswith("D") else "in #console"
+    def _place(self, channel: str, thread: object) -> str:
+        if channel == self.app_deps.settings.content_owner_channel:
+            where = "in #content-owners"
+        elif channel.startswith("U"):
+            where = "direct message"  # posted to a person: their messages with the app
+        else:
+            where = "direct message" if channel.startswith("D") else "in #console"
         return where + (", in the thread" if thread else "")
 
     def _show(self, payload: dict[str, Any], shown: _Shown, where: str) -> None:
@@ -277,9 +367,20 @@ class Console:
                 self._print(f"│   [{numbers[index]}] {buttons[index].label}")
             else:
                 self._print(f"│ {line}")
-        rest = [f"[{numbers[i]}] {b.label}" for i, b in enumerate(buttons) if i not in placed]
+        rest = [
+            f"[{numbers[i]}] {b.label}" for i, b in enumerate(buttons) if i not in placed and not b.option
+        ]
         if rest:
             self._print("│ " + "   ".join(rest))
+        menu = None
+        for index, button in enumerate(buttons):  # a menu's options, one a line under the menu's name
+            if button.option is None:
+                continue
+            name, _, label = button.label.partition(": ")
+            if name != menu:
+                menu = name
+                self._print(f"│ {name} (choose one):")
+            self._print(f"│   [{numbers[index]}] {label}")
         self._print("└")
 
     def _print(self, text: str) -> None:

@@ -21,6 +21,7 @@ import contextlib
 import copy
 import itertools
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -55,6 +56,8 @@ CHANNEL_METHODS = frozenset(
 )
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.update"})
 VIEW_METHODS = frozenset({"views.publish", "views.open", "views.update", "views.push"})
+# A trigger_id as Slack issues them (bot/payloads.py makes them the same way).
+TRIGGER_ID = re.compile(r"\d+\.\d+\.[0-9a-f]{32}")
 
 
 @dataclass
@@ -395,6 +398,10 @@ class FakeSlack:
     outside: set[str] = field(default_factory=set)
     # tokens that were revoked (the app uninstalled): every method answers invalid_auth.
     revoked_tokens: set[str] = field(default_factory=set)
+    # (token, user) -> the Home tab last published for them (a workspace's token, so per workspace); modals opened, in order; trigger_ids used.
+    published: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    opened: list[dict[str, Any]] = field(default_factory=list)
+    used_triggers: set[str] = field(default_factory=set)
 
     @property
     def base_url(self) -> str:
@@ -564,6 +571,7 @@ class FakeSlack:
         """Slack's answer to a message or view it would not take (recorded in `refusals`), else None."""
         if method in VIEW_METHODS:
             faults = [("invalid_arguments", p) for p in view_problems(payload.get("view"))]
+            faults.extend(self._view_call_faults(method, payload))
         elif method in MESSAGE_METHODS:
             faults = _message_faults(payload, MESSAGE_BLOCKS)
             if (
@@ -583,6 +591,35 @@ class FakeSlack:
         # Slack lists the problems in `errors` and again, prefixed, in response_metadata.messages.
         messages = [f"[ERROR] {p}" for p in problems]
         return {"ok": False, "error": code, "errors": problems, "response_metadata": {"messages": messages}}
+
+    def _view_call_faults(self, method: str, payload: dict[str, Any]) -> list[tuple[str, str]]:
+        """Slack's rules for the view methods beyond the view itself: a Home tab is published for a user; a
+        modal opens from a fresh trigger_id, once (Slack's trigger_ids last 3 seconds and are single-use)."""
+        view = payload.get("view")
+        if isinstance(view, str):
+            with contextlib.suppress(ValueError):
+                view = json.loads(view)
+        kind = view.get("type") if isinstance(view, dict) else None
+        faults: list[tuple[str, str]] = []
+        if method == "views.publish":
+            if not payload.get("user_id"):
+                faults.append(("invalid_arguments", "user_id is required [json-pointer:/user_id]"))
+            if kind != "home":
+                faults.append(("invalid_arguments", "views.publish only publishes a view of type home"))
+        elif method in ("views.open", "views.push"):
+            trigger = str(payload.get("trigger_id") or "")
+            if not TRIGGER_ID.fullmatch(trigger):
+                faults.append(("invalid_trigger_id", f"trigger_id {trigger!r} is not one Slack issued"))
+            elif trigger in self.used_triggers:
+                faults.append(("exchanged_trigger_id", "this trigger_id was already used to open a view"))
+            if kind != "modal":
+                faults.append(("invalid_arguments", f"{method} opens a view of type modal, not {kind!r}"))
+        inputs = isinstance(view, dict) and any(
+            isinstance(b, dict) and b.get("type") == "input" for b in view.get("blocks") or []
+        )
+        if inputs and isinstance(view, dict) and not view.get("submit"):
+            faults.append(("invalid_arguments", "a view with input blocks needs a submit button"))
+        return faults
 
     def _oauth_access(self, request: web.Request, payload: dict[str, Any]) -> dict[str, Any]:
         """Exchange an install code for a workspace's bot token. Codes look like 'team:T0ABC'."""
@@ -642,6 +679,8 @@ class FakeSlack:
             }
         if method == "users.info":
             return self._user(str(payload.get("user", "")))
+        if method in VIEW_METHODS:
+            return self._view(method, payload, token)
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://{self.host}:{self._port}/link?ticket={next(self._ts)}"}
         if method == "files.getUploadURLExternal":
@@ -651,6 +690,19 @@ class FakeSlack:
             files = payload.get("files") or []
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
         return {"ok": True}
+
+    def _view(self, method: str, payload: dict[str, Any], token: str | None) -> dict[str, Any]:
+        view = payload.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        shown = dict(view or {}) | {"id": f"V{next(self._ts):09d}", "team_id": token_team(token) or TEAM_ID}
+        if method == "views.publish":  # a workspace's token publishes its own people's tabs
+            self.published[(str(token), str(payload.get("user_id")))] = shown
+        else:
+            if payload.get("trigger_id"):
+                self.used_triggers.add(str(payload["trigger_id"]))
+            self.opened.append(shown)
+        return {"ok": True, "view": shown}
 
     def _user(self, user: str) -> dict[str, Any]:
         if user not in self.users:

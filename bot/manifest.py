@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from handlers.catalog import commands
+from handlers.catalog import SHORTCUTS, commands
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "app.yaml"
@@ -20,6 +20,9 @@ EVENTS = {
     "message.im": "im:history",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
+    "member_left_channel": "channels:read",
+    "app_home_opened": "",
+    "app_uninstalled": "",
 }
 
 
@@ -64,6 +67,13 @@ def consistency_errors(doc: dict[str, Any]) -> list[str]:
     for name, spec in declared.items():
         if not spec.get("usage_hint"):
             problems.append(f"app.yaml {name} has no usage_hint")
+    shortcuts = {s.get("callback_id") for s in features.get("shortcuts") or []}
+    for name in sorted(set(SHORTCUTS) - shortcuts):
+        problems.append(f"the {name} shortcut has a handler but is missing from app.yaml features.shortcuts")
+    for name in sorted(shortcuts - set(SHORTCUTS)):
+        problems.append(f"app.yaml declares the {name} shortcut but no handler answers it")
+    if not (features.get("app_home") or {}).get("home_tab_enabled"):
+        problems.append("app.yaml must enable the Home tab (features.app_home.home_tab_enabled)")
     settings = doc.get("settings") or {}
     events = (settings.get("event_subscriptions") or {}).get("bot_events") or []
     scopes = set(((doc.get("oauth_config") or {}).get("scopes") or {}).get("bot") or [])

@@ -22,10 +22,12 @@ from services.settings import Settings
 BOT_SCOPES = (
     "app_mentions:read",
     "channels:history",
+    "channels:read",
     "chat:write",
     "commands",
     "files:write",
     "groups:history",
+    "groups:read",
     "im:history",
     "users:read",
 )

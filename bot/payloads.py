@@ -179,3 +179,97 @@ def block_actions(
     if message is not None and not is_ephemeral:
         payload["message"] = message
     return urlencode({"payload": json.dumps(payload)})
+
+
+def app_home_opened(user_id: str, *, tab: str = "home", view: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The event Slack sends when a person opens the app's Home (or Messages) tab."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": "D0" + secrets.token_hex(4).upper(),
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }
+    if view is not None:  # Slack includes the tab's current view once one was published
+        event["view"] = view
+    return event
+
+
+def _user(user_id: str, team_id: str) -> dict[str, Any]:
+    return {"id": user_id, "username": "someone", "name": "someone", "team_id": team_id}
+
+
+def view_actions(
+    *,
+    action: dict[str, Any],
+    block_id: str,
+    team_id: str,
+    user_id: str,
+    view: dict[str, Any],
+) -> str:
+    """A button press or menu choice in a view (the Home tab, a modal): no channel and no response_url."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        "api_app_id": APP_ID,
+        "token": "deprecated-verification-token",
+        "container": {"type": "view", "view_id": view.get("id", "V0")},
+        "trigger_id": _trigger_id(),
+        "team": {"id": team_id, "domain": "example"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [action | {"block_id": block_id, "action_ts": f"{time.time():.6f}"}],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission(
+    *, view: dict[str, Any], values: dict[str, dict[str, str]], team_id: str, user_id: str
+) -> str:
+    """A modal's submit: `values` is {block_id: {action_id: typed text}}, in the view's state as Slack sends it."""
+    state = {
+        block: {action: {"type": "plain_text_input", "value": typed} for action, typed in fields.items()}
+        for block, fields in values.items()
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "example"},
+        "user": _user(user_id, team_id),
+        "api_app_id": APP_ID,
+        "token": "deprecated-verification-token",
+        "trigger_id": _trigger_id(),
+        "view": view | {"state": {"values": state}},
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def message_action(
+    *,
+    callback_id: str,
+    message: dict[str, Any],
+    channel_id: str,
+    team_id: str,
+    user_id: str,
+    response_url: str,
+) -> str:
+    """A message shortcut, used from a message's menu."""
+    payload = {
+        "type": "message_action",
+        "token": "deprecated-verification-token",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": "example"},
+        "user": _user(user_id, team_id),
+        "channel": {"id": channel_id, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": _trigger_id(),
+        "response_url": response_url,
+        "message_ts": message.get("ts"),
+        "message": message,
+    }
+    return urlencode({"payload": json.dumps(payload)})

@@ -6,7 +6,7 @@ import asyncio
 import gc
 
 from bot.oauth import create_oauth_tables
-from handlers import checklist_blocks
+from handlers import checklist_blocks, schedule_blocks
 from knowledge.loader import load_knowledge
 from services.checklist_store import ChecklistStore
 from services.checklists import Checklists, Timing
@@ -19,6 +19,7 @@ from services.db import (
 )
 from services.deps import Deps, KnowledgeHolder
 from services.metrics import Metrics
+from services.schedules import Schedules
 from services.settings import Settings
 from services.storage import DATABASE_FAILURES, Store
 
@@ -46,6 +47,12 @@ async def build_deps(settings: Settings) -> Deps:
         runs=runs,
         checklists=Checklists(runs, store, checklist_blocks, metrics, timing),
         metrics=metrics,
+        schedules=Schedules(
+            store,
+            schedule_blocks,
+            owner_channel=settings.content_owner_channel,
+            owner_team=settings.content_owner_team,
+        ),
     )
 
 

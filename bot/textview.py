@@ -11,6 +11,8 @@ from typing import Any
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<((?:https?|mailto):[^>]+)>")
 _USER = re.compile(r"<@([A-Z0-9]+)>")
+_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
+CHANNEL_NAMES = {"C0CONSOLE": "console", "C0OWNERS": "content-owners"}  # the console's channels
 _EMOJI = {
     ":books:": "📚",
     ":information_source:": "ℹ",
@@ -20,6 +22,7 @@ _EMOJI = {
     ":arrow_right:": "→",
     ":warning:": "⚠",
     ":clipboard:": "📋",
+    ":memo:": "📝",
 }
 WIDTH = 100
 BUTTON_MARK = "\x00button:"
@@ -33,12 +36,16 @@ class Button:
     block_id: str
     # Slack's confirmation dialog (title, text, confirm, deny), shown before the press counts
     confirm: dict[str, Any] | None = None
+    # a menu's option (pressing it chooses the option), rather than a button
+    option: dict[str, Any] | None = None
+    kind: str = "button"
 
 
 def mrkdwn_to_text(text: str) -> str:
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _BARE_LINK.sub(r"\1", text)
     text = _USER.sub(lambda m: "@you" if m.group(1) == "U0CONSOLE" else f"@{m.group(1)}", text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or CHANNEL_NAMES.get(m.group(1), m.group(1))), text)
     for code, symbol in _EMOJI.items():
         text = text.replace(code, symbol)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
@@ -72,6 +79,8 @@ def render(payload: dict[str, Any]) -> tuple[list[str], list[Button]]:
             accessory = block.get("accessory") or {}
             if accessory.get("type") == "button":  # a button beside the text (Start, Show current step)
                 label = mrkdwn_to_text(accessory["text"]["text"])
+                if accessory.get("url"):  # a link: Slack opens it
+                    label += f" ({accessory['url']})"
                 buttons.append(
                     Button(
                         label, accessory["action_id"], accessory.get("value", ""), block.get("block_id", "")
@@ -87,8 +96,25 @@ def render(payload: dict[str, Any]) -> tuple[list[str], list[Button]]:
             lines += _wrap(text, "   ")
         elif kind == "divider":
             lines.append("· " * 20)
+        elif kind == "input":
+            label = mrkdwn_to_text((block.get("label") or {}).get("text", ""))
+            lines += [f"{label} (type :submit and your words, or :close)"]
         elif kind == "actions":
             for element in block.get("elements", []):
+                if element.get("type") == "static_select":  # a menu: each option can be chosen by number
+                    menu = mrkdwn_to_text((element.get("placeholder") or {}).get("text", ""))
+                    for option in element.get("options") or []:
+                        label = f"{menu}: {mrkdwn_to_text(option['text']['text'])}"
+                        buttons.append(
+                            Button(
+                                label,
+                                element["action_id"],
+                                str(option.get("value", "")),
+                                block.get("block_id", ""),
+                                option=option,
+                                kind="static_select",
+                            )
+                        )
                 if element.get("type") == "button":
                     label = mrkdwn_to_text(element["text"]["text"])
                     buttons.append(

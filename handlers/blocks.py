@@ -74,9 +74,10 @@ def source_line(entry: Entry) -> str:
     where = f"{escape(source.framework)}, {page}"
     if entry.section:
         where += f" ({escape(entry.section)})"
+    reviewed = f" · Last reviewed {entry.last_reviewed:%-d %B %Y}" if entry.last_reviewed else ""
     if entry.background:
-        return f":information_source: Background, not from the framework pages. Source: {where}"
-    return f":books: Source: {where}"
+        return f":information_source: Background, not from the framework pages. Source: {where}{reviewed}"
+    return f":books: Source: {where}{reviewed}"
 
 
 def _sections(markdown: str) -> list[Block]:

@@ -6,12 +6,18 @@ from handlers import didyouknow
 from handlers.lookups import LOOKUP_COMMANDS
 
 HELP_COMMAND = "/commissioning"
-HELP_USAGE = "[question | help]"
-HELP_DESCRIPTION = "ask a question in your own words, or see this help"
+HELP_USAGE = "[question | help | suggest <text>]"
+HELP_DESCRIPTION = (
+    "ask a question in your own words, see this help, or `suggest` an edit to the content owners"
+)
 
 CHECKLIST_COMMAND = "/checklist"
 CHECKLIST_USAGE = "[name | status]"
 CHECKLIST_DESCRIPTION = "run a guided checklist with your team in a thread"
+
+
+# Shortcuts (callback_id), as app.yaml must declare them.
+SHORTCUTS = ("suggest_edit",)
 
 
 def commands() -> list[tuple[str, str, str]]:

@@ -7,11 +7,13 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import context as ctx
 from handlers.answers import count, find_answer, render_answer, should_record
 from handlers.blocks import escape, notice
 from handlers.catalog import HELP_COMMAND
+from handlers.owners import suggest_command
 from handlers.router import Router
 from knowledge.text import as_read
 
@@ -19,17 +21,26 @@ logger = logging.getLogger(__name__)
 
 
 RELOAD = "reload"
+SUGGEST = "suggest"
 NOT_ADMIN = (
     "Only this app's admins can reload its content. Ask whoever runs the app to add you to ADMIN_USER_IDS."
 )
 
 
 async def handle_commissioning(
-    ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+    ack: AsyncAck,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
 ) -> None:
     text = (command.get("text") or "").strip()
     if text.lower() == RELOAD:
         await reload_content(ack, command, respond, context)
+        return
+    first, _, rest = text.partition(" ")
+    if first.lower() == SUGGEST:
+        await suggest_command(ack, command, respond, client, context, rest)
         return
     kb = ctx.kb(context)
     answer = find_answer(kb, text)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import context as ctx
 from handlers.blocks import HELPFUL_ACTION, NOT_HELPFUL_ACTION, entry_card, notice
+from handlers.owners import offer_reason
 from handlers.router import Router
 from handlers.share import STALE
 
 ALREADY = "You've already told us about this answer, thank you; your first answer is kept."
 THANKS = {
     True: "Thanks, glad it helped.",
-    False: "Thanks for telling us. The people who maintain my content will see it.",
+    False: "Thanks for telling us. The people who maintain my content will see it in their weekly digest.",
 }
 
 
@@ -23,6 +25,7 @@ async def handle_feedback(
     body: dict[str, Any],
     action: dict[str, Any],
     respond: AsyncRespond,
+    client: AsyncWebClient,
     context: AsyncBoltContext,
 ) -> None:
     kb = ctx.kb(context)
@@ -45,6 +48,8 @@ async def handle_feedback(
         ctx.metrics(context).feedback.labels("yes" if helpful else "no").inc()
     # Acked once the vote is saved (one insert): a second click sent on seeing the first's reply comes after it.
     await ack()
+    if recorded and not helpful:  # first, while the click's trigger_id is fresh (it lasts 3 seconds)
+        await offer_reason(client, str(body.get("trigger_id") or ""), entries)
     # One vote a person an answer: a second click (an old button) keeps the first vote, and says so.
     thanks = THANKS[helpful] if recorded else ALREADY
     if container.get("is_ephemeral"):

@@ -34,6 +34,8 @@ _INJECTED = (
     "say",
     "payload",
     "logger",
+    "view",
+    "shortcut",
 )
 
 
@@ -57,6 +59,8 @@ class Router:
         self._commands: dict[str, Caller] = {}
         self._actions: dict[str, Caller] = {}
         self._events: dict[str, Caller] = {}
+        self._views: dict[str, Caller] = {}  # view_submission, by the modal's callback_id
+        self._shortcuts: dict[str, Caller] = {}  # message and global shortcuts, by callback_id
         self._other_command: Caller | None = None
         # Families of action_ids by prefix ("checklist_answer:" + the option): Slack wants every button in a
         # block to have its own action_id, so buttons that do the same thing differ in a suffix.
@@ -96,6 +100,32 @@ class Router:
             return handler
 
         return register
+
+    def view(self, callback_id: str) -> Callable[[Handler], Handler]:
+        """Register `handler` for the submission of modals with this callback_id."""
+
+        def register(handler: Handler) -> Handler:
+            self._views[callback_id] = _caller(handler)
+            return handler
+
+        return register
+
+    def shortcut(self, callback_id: str) -> Callable[[Handler], Handler]:
+        """Register `handler` for the message (or global) shortcut with this callback_id."""
+
+        def register(handler: Handler) -> Handler:
+            self._shortcuts[callback_id] = _caller(handler)
+            return handler
+
+        return register
+
+    @property
+    def shortcuts(self) -> frozenset[str]:
+        return frozenset(self._shortcuts)
+
+    @property
+    def events(self) -> frozenset[str]:
+        return frozenset(self._events)
 
     @property
     def commands(self) -> frozenset[str]:
@@ -155,6 +185,24 @@ class Router:
                 True,  # Slack wants events acknowledged at once, as app.event does
                 lambda: self.app.event(re.compile("^(?:" + "|".join(map(re.escape, events)) + ")$")),
             ),
+            (
+                _dispatcher(
+                    self._views.get,
+                    lambda kw: (kw["body"].get("view") or {}).get("callback_id"),
+                    lambda: self.on_error,
+                ),
+                lambda body: body.get("type") == "view_submission",
+                False,
+                lambda: self.app.view(EVERY_NAME),
+            ),
+            (
+                _dispatcher(
+                    self._shortcuts.get, lambda kw: kw["body"].get("callback_id"), lambda: self.on_error
+                ),
+                lambda body: body.get("type") in ("message_action", "shortcut"),
+                False,
+                lambda: self.app.shortcut(EVERY_NAME),
+            ),
         ]
         register = getattr(self.app, "_register_listener", None) if fast else None
         for listener, test, auto_ack, public in kinds:
@@ -210,6 +258,8 @@ def _dispatcher(
         command: Any = None,
         action: Any = None,
         event: Any = None,
+        view: Any = None,
+        shortcut: Any = None,
     ) -> None:
         kwargs = locals()
         handler = find(str(name_of(kwargs)))

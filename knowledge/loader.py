@@ -123,6 +123,9 @@ def _load_file(
         data = dict(item)
         if "source" not in data and doc.source is not None:
             data["source"] = doc.source
+        for default in ("owner", "last_reviewed"):
+            if default not in data and getattr(doc, default) is not None:
+                data[default] = getattr(doc, default)
         where = f"{name}: entry {index} (id {item.get('id', '?')!r})"
         try:
             entries.append(Entry.model_validate(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -65,6 +66,10 @@ class Entry(_Frozen):
     aliases: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     source: Source
+    # Who keeps this entry right (a person or team, as they wish to be named), and when they last checked it
+    # against its source: `python -m bot check` warns when that was longer ago than REVIEW_AFTER_DAYS.
+    owner: str | None = Field(default=None, min_length=1, max_length=80)
+    last_reviewed: date | None = None
     # Collections only: the kind they list and the entries quoted above the list.
     lists: EntryKind | None = None
     intro: tuple[str, ...] = ()
@@ -81,6 +86,10 @@ class Entry(_Frozen):
                 raise ValueError("`lists` and `intro` are only for entries of kind: collection")
         if self.kind in MEMBER_LABELS and self.number is None:
             raise ValueError(f"an entry of kind {self.kind} needs a `number`")
+        if self.last_reviewed is not None and self.last_reviewed > date.today():
+            raise ValueError(
+                f"`last_reviewed` ({self.last_reviewed}) is in the future; give the date it was reviewed"
+            )
         return self
 
     @property
@@ -145,6 +154,9 @@ class KnowledgeFile(_Frozen):
     """One YAML file: a default source, its entries and any checklists."""
 
     source: Source | None = None
+    # Defaults for every entry in the file that does not give its own.
+    owner: str | None = None
+    last_reviewed: date | None = None
     entries: tuple[dict[str, object], ...] = ()
     checklists: tuple[dict[str, object], ...] = ()
     # word people use -> words the content uses (search looks for both)

@@ -238,6 +238,23 @@ class ChecklistStore:
             )
             return [_run(r) for r in rows]
 
+    async def runs_of(self, team_id: str, user_id: str, *, status: str, limit: int = 5) -> list[Run]:
+        """A person's runs in a workspace with this status, the most recently changed first: those they started
+        or answered a step of."""
+        answered = select(checklist_answers.c.run_id).where(checklist_answers.c.user_id == user_id)
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(checklist_runs)
+                .where(
+                    checklist_runs.c.team_id == team_id,
+                    checklist_runs.c.status == status,
+                    (checklist_runs.c.started_by == user_id) | checklist_runs.c.id.in_(answered),
+                )
+                .order_by(checklist_runs.c.updated_at.desc())
+                .limit(limit)
+            )
+            return [_run(r) for r in rows]
+
     async def answers(self, run_id: str) -> dict[str, AnswerRecord]:
         async with self.engine.connect() as conn:
             rows = await conn.execute(

@@ -8,6 +8,7 @@ handlers/checklist_blocks.py) how each message looks, so it never builds a block
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -132,6 +133,15 @@ class OpenRun:
     link: str | None
     about: str | None
     last_answer: AnswerRecord | None
+
+
+@dataclass(frozen=True)
+class PersonsRuns:
+    """What a person's Home tab lists: their open runs (with a link to each one's current step) and the
+    runs they finished lately, with their summaries."""
+
+    open: tuple[OpenRun, ...]
+    done: tuple[tuple[Run, Summary], ...]
 
 
 @dataclass(frozen=True)
@@ -591,6 +601,38 @@ class Checklists:
             last = max(answers.values(), key=lambda a: a.answered_at, default=None)
             listed.append(OpenRun(run, checklist, len(answers), link, chosen_label(checklist, answers), last))
         return self.views.status_list(listed)
+
+    async def for_person(
+        self, kb: KnowledgeBase, client: AsyncWebClient, team_id: str, user_id: str, limit: int = 5
+    ) -> PersonsRuns:
+        """The runs a person started or answered in this workspace: open ones, each with a link to its current
+        step (its thread if the step was never posted), and the latest finished ones with their scores."""
+        listed: list[OpenRun] = []
+        for run in await self.runs.runs_of(team_id, user_id, status=Status.OPEN.value, limit=limit):
+            checklist = kb.checklist(run.checklist_id)
+            if checklist is None:
+                continue
+            answers = await self.runs.answers(run.id)
+            last = max(answers.values(), key=lambda a: a.answered_at, default=None)
+            listed.append(OpenRun(run, checklist, len(answers), None, chosen_label(checklist, answers), last))
+
+        async def link(item: OpenRun) -> OpenRun:
+            ts = item.run.step_ts or item.run.thread_ts
+            if not ts:
+                return item
+            try:
+                found = await client.chat_getPermalink(channel=item.run.channel_id, message_ts=ts)
+            except SLACK_FAILURES:
+                return item
+            return dataclasses.replace(item, link=found.get("permalink"))
+
+        linked = await asyncio.gather(*(link(item) for item in listed))
+        done: list[tuple[Run, Summary]] = []
+        for run in await self.runs.runs_of(team_id, user_id, status=Status.COMPLETE.value, limit=limit):
+            checklist = kb.checklist(run.checklist_id)
+            if checklist is not None:
+                done.append((run, summarise(kb, checklist, await self.runs.answers(run.id))))
+        return PersonsRuns(tuple(linked), tuple(done))
 
     # --- the sweeper: reminders and expiry -----------------------------------------------------------------------
 

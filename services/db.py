@@ -145,6 +145,51 @@ checklist_notes = Table(
 )
 
 
+# Channels (and people, by user id: their messages tab) that asked for "did you know" tips on a schedule.
+tip_subscriptions = Table(
+    "tip_subscriptions",
+    metadata,
+    Column("team_id", String(32), primary_key=True),
+    Column("channel_id", String(32), primary_key=True),
+    Column("enterprise_id", String(32), nullable=True),
+    Column("frequency", String(8), nullable=False),
+    Column("at_time", String(5), nullable=False),  # "09:00", wall-clock time in `zone`
+    Column("weekday", Integer, nullable=False),  # weekly: 0 is Monday
+    Column("zone", String(64), nullable=False),
+    Column("created_by", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # Facts are shown in rotation: a cycle ends when every fact has been posted in it.
+    Column("cycle", Integer, nullable=False),
+    Column("last_slot_at", DateTime(timezone=True), nullable=True),  # the latest slot claimed
+)
+
+# One row a scheduled post: the primary key is the claim, so however many processes share the database, a
+# slot (a channel's 09:00 tip on Monday, the content owners' weekly digest) is posted once.
+scheduled_posts = Table(
+    "scheduled_posts",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # "tip" or "digest"
+    Column("team_id", String(32), primary_key=True),
+    Column("channel_id", String(32), primary_key=True),
+    Column("slot_at", DateTime(timezone=True), primary_key=True),
+    Column("entry_id", String(64), nullable=True),
+    Column("cycle", Integer, nullable=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("posted_ts", String(32), nullable=True),
+)
+
+# What people said was wrong with an answer after a thumbs-down: the words and the entries, never who.
+feedback_reasons = Table(
+    "feedback_reasons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(32), nullable=False),
+    Column("entry_ids", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+
 def aware(stamp: datetime) -> datetime:
     """A timestamp as the app uses it: SQLite hands back naive datetimes, and everything stored is UTC."""
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)

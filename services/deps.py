@@ -12,6 +12,7 @@ from services.backpressure import InFlight
 from services.checklist_store import ChecklistStore
 from services.checklists import Checklists
 from services.metrics import Metrics
+from services.schedules import Schedules
 from services.settings import Settings
 from services.storage import Store
 
@@ -44,4 +45,5 @@ class Deps:
     runs: ChecklistStore
     checklists: Checklists
     metrics: Metrics
+    schedules: Schedules
     inflight: InFlight = field(default_factory=InFlight)

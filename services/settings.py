@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///commissioning-guide.db"
@@ -37,6 +39,17 @@ class Settings:
     checklist_remind_days: float = 2.0
     # How long an answer worker holds a question before another may take it (it gives up at half of it).
     answer_lease_seconds: float = 60.0
+    # The channel (id) where the weekly content digest and people's suggestions go; None: neither is sent.
+    content_owner_channel: str | None = None
+    # Its workspace: needed only with many workspaces (the install flow), where it also limits the digest to
+    # that workspace's questions.
+    content_owner_team: str | None = None
+    # `python -m bot check` warns on entries whose last_reviewed is older than this.
+    review_after_days: int = 365
+    # The time zone scheduled tips' times are in.
+    tips_timezone: str = "Europe/London"
+    # How often each process looks for scheduled posts that are due.
+    schedule_tick_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -85,7 +98,33 @@ class Settings:
                 f"KNOWLEDGE_DIR={knowledge!r} is not a folder; point it at a folder of YAML files"
             )
 
+        owner_channel, owner_team = get("CONTENT_OWNER_CHANNEL"), get("CONTENT_OWNER_TEAM")
+        if owner_channel and not re.fullmatch(r"[CG][A-Z0-9]{6,}", owner_channel):
+            raise SettingsError(
+                f"CONTENT_OWNER_CHANNEL must be a channel id such as C0123ABCD (in Slack: the channel's name > "
+                f"About > Channel ID), not {owner_channel!r}"
+            )
+        if owner_channel and client_id and not owner_team:
+            raise SettingsError(
+                "CONTENT_OWNER_TEAM must be set too with many workspaces: the id (T...) of the workspace that "
+                "CONTENT_OWNER_CHANNEL is in"
+            )
+        zone = get("TIPS_TIMEZONE") or "Europe/London"
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"TIPS_TIMEZONE must be a time zone such as Europe/London, not {zone!r}"
+            ) from None
+
         return cls(
+            content_owner_channel=owner_channel,
+            content_owner_team=owner_team,
+            review_after_days=_int(get("REVIEW_AFTER_DAYS"), "REVIEW_AFTER_DAYS", 365, 1, 36500),
+            tips_timezone=zone,
+            schedule_tick_seconds=_float(
+                get("SCHEDULE_TICK_SECONDS"), "SCHEDULE_TICK_SECONDS", 60.0, low=0.05, high=3600.0
+            ),
             slack_bot_token=bot_token,
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
             slack_app_token=app_token,

@@ -111,6 +111,15 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 @pytest.fixture
+async def shared_postgres(tmp_path: Path) -> AsyncIterator[str]:
+    """A clean PostgreSQL database only: for what only a shared server shows (two processes at once)."""
+    engine = await fresh_engine("postgres", tmp_path)
+    url = engine.url.render_as_string(hide_password=False)
+    await engine.dispose()
+    yield url
+
+
+@pytest.fixture
 async def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
 

@@ -194,6 +194,58 @@ class SlackClient:
         )
         return await self.deliver("interactive", body, payloads.FORM), key
 
+    async def open_home(self, *, user: str = USER, team: str = TEAM, tab: str = "home") -> Response:
+        """The person opens the app's Home tab (or Messages tab)."""
+        return await self.event(payloads.app_home_opened(user, tab=tab), team=team)
+
+    async def in_view(
+        self,
+        view: dict[str, Any],
+        action: dict[str, Any],
+        *,
+        block_id: str,
+        selected: str | None = None,
+        user: str = USER,
+        team: str = TEAM,
+    ) -> Response:
+        """Press a button, or choose option `selected` of a menu, in a view (the Home tab or a modal)."""
+        pressed = {"action_id": action["action_id"], "type": action["type"]}
+        if selected is not None:
+            option = next(o for o in action["options"] if o["value"] == selected)
+            pressed["selected_option"] = option
+        else:
+            pressed |= {"value": action.get("value", ""), "text": action.get("text")}
+        body = payloads.view_actions(action=pressed, block_id=block_id, team_id=team, user_id=user, view=view)
+        return await self.deliver("interactive", body, payloads.FORM)
+
+    async def submit(
+        self, view: dict[str, Any], values: dict[str, dict[str, str]], *, user: str = USER, team: str = TEAM
+    ) -> Response:
+        """Submit a modal with `values` ({block_id: {action_id: text}}) typed into it."""
+        body = payloads.view_submission(view=view, values=values, team_id=team, user_id=user)
+        return await self.deliver("interactive", body, payloads.FORM)
+
+    async def shortcut(
+        self,
+        callback_id: str,
+        message: dict[str, Any],
+        *,
+        channel: str = CHANNEL,
+        user: str = USER,
+        team: str = TEAM,
+    ) -> Response:
+        """Use a message shortcut on `message`."""
+        _key, url = self.response_url()
+        body = payloads.message_action(
+            callback_id=callback_id,
+            message=message,
+            channel_id=channel,
+            team_id=team,
+            user_id=user,
+            response_url=url,
+        )
+        return await self.deliver("interactive", body, payloads.FORM)
+
     async def deliver(
         self, kind: str, body: str, content_type: str, *, extra_headers: dict[str, str] | None = None
     ) -> Response:

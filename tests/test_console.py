@@ -137,3 +137,41 @@ def test_a_buttons_confirmation_dialog_is_asked_in_the_console_too(tmp_path: Pat
     assert "Step 2 of 5" in out  # the reply was an answer: the run went on
     assert out.count("cancelled this checklist") == 1 and "Undo" in out
     assert "Traceback" not in out + result.stderr
+
+
+def test_console_shows_the_home_tab_and_opens_a_card_from_it(tmp_path: Path) -> None:
+    result = run_console(":home\n!15\n", tmp_path, "console")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "(Home tab)" in out and "Did you know?" in out
+    assert (
+        "The principles (choose one):" in out and "[15] Principle 10: Open and transparent processes" in out
+    )
+    assert "Tips in your messages: off" in out
+    assert "(opened for you: Commissioning Guide)" in out
+    assert "Principle 10: Open and transparent processes\n│ ─" in out  # the card, opened just for you
+    assert "Traceback" not in out + result.stderr
+
+
+def test_console_thumbs_down_form_suggestion_and_digest(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "which principle is about spending money wisely?",
+            "!2",
+            ":submit it did not mention our local procurement rules",
+            "what is the price of fish?",
+            "/commissioning suggest add our <!channel> JSNA",
+            ":digest",
+        ]
+    )
+    result = run_console(script + "\n", tmp_path, "console")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "(opened for you: What was wrong?)" in out
+    assert "(form: Thank you)" in out
+    assert "📝 Suggestion for the Guide from @you in #console\n│ > add our <!channel> JSNA" in out
+    digest = out[out.index("this week's content digest") :]
+    assert "“what is the price of fish?”" in digest
+    assert "Principle 9: Spend money wisely: 1 👎" in digest
+    assert "“it did not mention our local procurement rules”" in digest
+    assert "U0CONSOLE" not in digest and "@you" not in digest

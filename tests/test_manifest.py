@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bot.manifest import check_manifest, consistency_errors, load_manifest
-from handlers.catalog import commands
+from handlers.catalog import SHORTCUTS, commands
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_CHECK = ROOT.parent / "shared" / "tools" / "check_manifest.py"
@@ -45,7 +45,7 @@ def test_shared_schema_checker_accepts_the_manifest() -> None:
 async def test_every_command_and_button_reaches_a_handler() -> None:
     from slack_bolt.async_app import AsyncApp
 
-    from handlers import blocks, checklist_blocks, register_all
+    from handlers import blocks, checklist_blocks, home_blocks, owner_blocks, register_all
 
     router = register_all(AsyncApp(signing_secret="x", token="xoxb-x"))
     assert router.commands == {name for name, _usage, _what in commands()}
@@ -65,10 +65,17 @@ async def test_every_command_and_button_reaches_a_handler() -> None:
         checklist_blocks.UNDO_ACTION,
         checklist_blocks.NOTE_MOVE_ACTION,
         checklist_blocks.NOTE_REMOVE_ACTION,
+        home_blocks.BROWSE_ACTION,
+        home_blocks.LINK_ACTION,
+        home_blocks.TIPS_ACTION,
     }
     # the prefixes' exact forms: buttons on messages posted before each button had its own action_id
     legacy = {blocks.SHOW_ACTION.removesuffix(":"), checklist_blocks.ANSWER_ACTION.removesuffix(":")}
     assert router.actions == buttons | legacy
+    assert router.shortcuts == set(SHORTCUTS) == {owner_blocks.SUGGEST_SHORTCUT}
+    # every event the handlers listen for is subscribed in app.yaml, and the other way round
+    declared = set(load_manifest()["settings"]["event_subscriptions"]["bot_events"])
+    assert router.events == {"message" if e.startswith("message.") else e for e in declared}
 
 
 def test_bolt_is_the_minor_version_the_fast_routing_is_tested_on() -> None:

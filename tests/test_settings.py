@@ -54,3 +54,19 @@ def test_modes_say_which_variable_is_missing() -> None:
         Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).require_http()
     with pytest.raises(SettingsError, match="Socket Mode needs SLACK_APP_TOKEN"):
         Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).require_socket()
+
+
+def test_content_owner_and_tip_settings_are_checked() -> None:
+    settings = Settings.from_env({"CONTENT_OWNER_CHANNEL": "C0123ABCD", "TIPS_TIMEZONE": "Europe/Dublin"})
+    assert settings.content_owner_channel == "C0123ABCD" and settings.tips_timezone == "Europe/Dublin"
+    assert settings.review_after_days == 365 and settings.schedule_tick_seconds == 60.0
+    with pytest.raises(SettingsError, match="CONTENT_OWNER_CHANNEL must be a channel id"):
+        Settings.from_env({"CONTENT_OWNER_CHANNEL": "#content-owners"})
+    with pytest.raises(SettingsError, match="TIPS_TIMEZONE must be a time zone"):
+        Settings.from_env({"TIPS_TIMEZONE": "Mars/Olympus"})
+    with pytest.raises(SettingsError, match="CONTENT_OWNER_TEAM must be set too"):
+        Settings.from_env(
+            {"CONTENT_OWNER_CHANNEL": "C0123ABCD", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}
+        )
+    with pytest.raises(SettingsError, match="REVIEW_AFTER_DAYS must be a whole number"):
+        Settings.from_env({"REVIEW_AFTER_DAYS": "a year"})

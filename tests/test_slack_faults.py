@@ -232,6 +232,8 @@ SCOPE_NEEDS = {
     "commands": "the slash commands",
     "files:write": "files.uploadV2 for checklist exports",
     "users:read": "users.info for names in exports",
+    "channels:read": "member_left_channel: the app removed from a channel, whose tips then stop",
+    "groups:read": "member_left_channel in private channels",
 }
 
 
@@ -239,7 +241,15 @@ def test_the_manifest_asks_only_for_scopes_the_code_uses() -> None:
     scopes = set(load_manifest()["oauth_config"]["scopes"]["bot"])
     assert scopes == set(SCOPE_NEEDS), f"unneeded: {scopes - set(SCOPE_NEEDS)}"
     events = set(load_manifest()["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "message.channels", "message.groups", "message.im"}
+    assert events == {
+        "app_mention",
+        "message.channels",
+        "message.groups",
+        "message.im",
+        "app_home_opened",
+        "app_uninstalled",
+        "member_left_channel",
+    }
     sources = "\n".join(
         p.read_text() for d in ("bot", "handlers", "services") for p in (ROOT / d).glob("*.py")
     )

@@ -7,35 +7,24 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.fakeslack import FakeSlack
 from tests.checklist_helpers import click_option, start, step_posts, wait_steps
-from tests.conftest import fresh_engine
 from tests.processes import serve_app, stop_processes
 from tests.slack import CHANNEL, SECRET, SlackClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-async def postgres_url(tmp_path: Path) -> AsyncIterator[str]:
-    engine = await fresh_engine("postgres", tmp_path)
-    url = engine.url.render_as_string(hide_password=False)
-    await engine.dispose()
-    yield url
-
-
 async def test_two_processes_on_postgres_serve_one_run_alternately(
-    postgres_url: str, fake_slack: FakeSlack
+    shared_postgres: str, fake_slack: FakeSlack
 ) -> None:
     (first, url_a), (second, url_b) = await asyncio.gather(
-        serve_app(postgres_url, fake_slack.api_url, SECRET),
-        serve_app(postgres_url, fake_slack.api_url, SECRET),
+        serve_app(shared_postgres, fake_slack.api_url, SECRET),
+        serve_app(shared_postgres, fake_slack.api_url, SECRET),
     )
     session = aiohttp.ClientSession()
     a, b = SlackClient(fake_slack, url_a, session), SlackClient(fake_slack, url_b, session)
