@@ -120,6 +120,8 @@ class Console:
             self._print("(form closed)")
         elif line.lower() == ":submit" or line.lower().startswith(":submit "):
             await self._submit(line[7:].strip())
+        elif line.startswith(":"):
+            self._print(f"There is no {line.split()[0]} command here: :help lists what you can type.")
         elif line.startswith("/"):
             await self._command(line)
         elif line.startswith("!"):
@@ -168,9 +170,10 @@ class Console:
         )
         _status, reply = await self._dispatch(body, payloads.FORM)
         if reply:
-            self._show(
-                json.loads(reply), _Shown(CHANNEL, self.fake.next_ts(), key, True, {}), "only visible to you"
-            )
+            message = json.loads(reply)
+            private = message.get("response_type") != "in_channel"
+            where = "only visible to you" if private else "in #console"
+            self._show(message, _Shown(CHANNEL, self.fake.next_ts(), key, private, {}), where)
 
     async def _message(self, text: str, *, thread_ts: str | None = None, channel: str = DM) -> None:
         ts = self.fake.next_ts()
@@ -230,6 +233,12 @@ class Console:
                 "Type :submit and what you want to say, e.g. :submit it answered a different question"
             )
             return
+        limit = _input_limit(self.modal)
+        if limit is not None and len(text) > limit:  # Slack's form takes no more than its max_length
+            self._print(
+                f"That's {len(text):,} characters: this form takes at most {limit:,}. Shorten it and :submit again."
+            )
+            return
         modal, self.modal = self.modal, None
         body = payloads.view_submission(
             view=modal, values={"said": {"text": text}}, team_id=TEAM_ID, user_id=USER
@@ -243,6 +252,15 @@ class Console:
             self._show_view(answer.get("view") or {}, "form")
         else:
             self._print("(form sent)")
+
+    def _follow_links(self, lines: Sequence[str]) -> None:
+        """A link to a message in one of the console's threads (Show current step) makes that thread the one
+        `reply` answers in, as following the link in Slack would take you there."""
+        for line in lines:
+            for channel, digits in _ARCHIVE_LINK.findall(line):
+                found = self.fake._find(channel, f"{digits[:-6]}.{digits[-6:]}")
+                if found is not None:
+                    self.last_thread = (channel, str(found.get("thread_ts") or found["ts"]))
 
     def _show_view(self, view: dict[str, Any], where: str) -> None:
         shown = _Shown("", "", self._key(), True, {}, view=view)
@@ -267,6 +285,9 @@ class Console:
             )
             return
         self._confirming = None
+        if button.url:  # Slack opens a link button's address; a link to a thread here makes it `reply`'s
+            self._print(f"(Slack would open {button.url})")
+            self._follow_links([button.url])
         if shown.view is not None:  # in the Home tab or a form: no channel, no response_url
             action: dict[str, Any] = {"action_id": button.action_id, "type": button.kind}
             if button.option is not None:
@@ -367,21 +388,11 @@ class Console:
                 self._print(f"│   [{numbers[index]}] {buttons[index].label}")
             else:
                 self._print(f"│ {line}")
-        rest = [
-            f"[{numbers[i]}] {b.label}" for i, b in enumerate(buttons) if i not in placed and not b.option
-        ]
+        rest = [f"[{numbers[i]}] {b.label}" for i, b in enumerate(buttons) if i not in placed]
         if rest:
             self._print("│ " + "   ".join(rest))
-        menu = None
-        for index, button in enumerate(buttons):  # a menu's options, one a line under the menu's name
-            if button.option is None:
-                continue
-            name, _, label = button.label.partition(": ")
-            if name != menu:
-                menu = name
-                self._print(f"│ {name} (choose one):")
-            self._print(f"│   [{numbers[index]}] {label}")
         self._print("└")
+        self._follow_links(lines)
 
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -423,6 +434,17 @@ async def run_console(deps: Deps) -> int:
             if not await console.handle(line):
                 break
     return 0
+
+
+_ARCHIVE_LINK = re.compile(r"https://console\.example/archives/([A-Z0-9]+)/p(\d{7,})")
+
+
+def _input_limit(view: dict[str, Any]) -> int | None:
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input":
+            limit = (block.get("element") or {}).get("max_length")
+            return int(limit) if limit else None
+    return None
 
 
 def _dialog_text(part: Any) -> str:

@@ -39,6 +39,7 @@ class Button:
     # a menu's option (pressing it chooses the option), rather than a button
     option: dict[str, Any] | None = None
     kind: str = "button"
+    url: str | None = None  # a link button: Slack opens the link (and still tells the app)
 
 
 def mrkdwn_to_text(text: str) -> str:
@@ -79,11 +80,13 @@ def render(payload: dict[str, Any]) -> tuple[list[str], list[Button]]:
             accessory = block.get("accessory") or {}
             if accessory.get("type") == "button":  # a button beside the text (Start, Show current step)
                 label = mrkdwn_to_text(accessory["text"]["text"])
-                if accessory.get("url"):  # a link: Slack opens it
-                    label += f" ({accessory['url']})"
                 buttons.append(
                     Button(
-                        label, accessory["action_id"], accessory.get("value", ""), block.get("block_id", "")
+                        label,
+                        accessory["action_id"],
+                        accessory.get("value", ""),
+                        block.get("block_id", ""),
+                        url=accessory.get("url"),
                     )
                 )
                 lines.append(f"{BUTTON_MARK}{len(buttons) - 1}")  # numbered by the console, beside its text
@@ -102,12 +105,13 @@ def render(payload: dict[str, Any]) -> tuple[list[str], list[Button]]:
         elif kind == "actions":
             for element in block.get("elements", []):
                 if element.get("type") == "static_select":  # a menu: each option can be chosen by number
-                    menu = mrkdwn_to_text((element.get("placeholder") or {}).get("text", ""))
+                    lines.append(
+                        mrkdwn_to_text((element.get("placeholder") or {}).get("text", "")) + " (choose one):"
+                    )
                     for option in element.get("options") or []:
-                        label = f"{menu}: {mrkdwn_to_text(option['text']['text'])}"
                         buttons.append(
                             Button(
-                                label,
+                                mrkdwn_to_text(option["text"]["text"]),
                                 element["action_id"],
                                 str(option.get("value", "")),
                                 block.get("block_id", ""),
@@ -115,6 +119,7 @@ def render(payload: dict[str, Any]) -> tuple[list[str], list[Button]]:
                                 kind="static_select",
                             )
                         )
+                        lines.append(f"{BUTTON_MARK}{len(buttons) - 1}")
                 if element.get("type") == "button":
                     label = mrkdwn_to_text(element["text"]["text"])
                     buttons.append(

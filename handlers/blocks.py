@@ -296,7 +296,9 @@ def help_card(commands: Sequence[tuple[str, str, str]], *, intro: str | None = N
         SectionBlock(
             text=MarkdownTextObject(
                 text="*Ask in your own words*\nMention me in a channel (`@Commissioning Guide do we have to "
-                "consult families?`), send me a direct message, or type `/commissioning` and your question."
+                "consult families?`), send me a direct message, or type `/commissioning` and your question.\n"
+                "*My Home tab*\nClick my name, then *Home*: a tip of the day, menus to open any principle, NOS "
+                "function or standard, your checklists, and tips in your messages if you want them."
             )
         )
     )

@@ -28,7 +28,13 @@ DESCRIPTION = (
     "`subscribe [daily|weekly] [day] [time]` posts one to the channel on a schedule"
 )
 SUBSCRIBE, UNSUBSCRIBE, STATUS = "subscribe", "unsubscribe", "status"
-SUBCOMMANDS = {SUBSCRIBE: SUBSCRIBE, "unsubscribe": UNSUBSCRIBE, "stop": UNSUBSCRIBE, "status": STATUS}
+SUBCOMMANDS = {
+    SUBSCRIBE: SUBSCRIBE,
+    "unsubscribe": UNSUBSCRIBE,
+    "stop": UNSUBSCRIBE,
+    "off": UNSUBSCRIBE,
+    "status": STATUS,
+}
 EXAMPLES = (
     "`/didyouknow subscribe` (every weekday at 09:00), `/didyouknow subscribe weekly monday 9am`, "
     "`/didyouknow subscribe daily 14:30`"
@@ -100,8 +106,18 @@ async def subscribe(
     place, user = ctx.place(command), str(command.get("user_id") or "")
     now = datetime.now(UTC)
     schedules = deps.schedules
-    changed = await schedules.subscribe(place, user, schedule, now)
     when = schedule.describe()
+    existing = await schedules.subscription(place.team_id, place.channel_id)
+    if existing is not None and existing.schedule == schedule:  # nothing to change: nothing to announce
+        await respond(
+            response_type="ephemeral",
+            replace_original=False,
+            **notice(
+                f"This channel already gets a tip {when}. `{COMMAND} status` says when the next comes."
+            ).as_kwargs(),
+        )
+        return
+    changed = await schedules.subscribe(place, user, schedule, now)
     first = schedule.next_slot(now)
     said = (
         f"<@{user}> {'changed' if changed else 'subscribed'} this channel's “did you know” tips: one comes "

@@ -16,7 +16,7 @@ from handlers.share import STALE
 ALREADY = "You've already told us about this answer, thank you; your first answer is kept."
 THANKS = {
     True: "Thanks, glad it helped.",
-    False: "Thanks for telling us. The people who maintain my content will see it in their weekly digest.",
+    False: "Thanks for telling us: the people who maintain my content see every 👎 in their weekly digest.",
 }
 
 

@@ -33,7 +33,9 @@ async def publish_home(deps: Deps, client: AsyncWebClient, team_id: str, user_id
     tips = await deps.schedules.subscription(team_id, user_id)
     offered = personal_schedule(deps)
     now = datetime.now(UTC)
-    view = home_view(kb, offered.local(now).date(), runs, tips.schedule if tips else None, offered)
+    schedule = tips.schedule if tips else None
+    next_tip = schedule.local(schedule.next_slot(now)) if schedule else None
+    view = home_view(kb, offered.local(now).date(), runs, schedule, offered, next_tip)
     await client.views_publish(user_id=user_id, view=view)
     return view
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -24,7 +24,7 @@ from slack_sdk.models.views import View
 from handlers.blocks import entry_card, escape, truncate
 from knowledge.base import KnowledgeBase
 from knowledge.checklist_engine import score_line
-from knowledge.model import Entry
+from knowledge.model import MEMBER_LABELS, Entry
 from knowledge.schedule import Schedule
 from services.checklists import PersonsRuns
 
@@ -76,7 +76,12 @@ def _select(
 
 
 def home_view(
-    kb: KnowledgeBase, today: date, runs: PersonsRuns, tips: Schedule | None, offered: Schedule
+    kb: KnowledgeBase,
+    today: date,
+    runs: PersonsRuns,
+    tips: Schedule | None,
+    offered: Schedule,
+    next_tip: datetime | None = None,
 ) -> dict[str, Any]:
     """The person's Home tab: a tip of the day, browsing, their checklists, and their settings."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Commissioning Guide"))]
@@ -150,7 +155,8 @@ def home_view(
             text=PlainTextObject(text="Turn tips on"), action_id=TIPS_ACTION, value="on", style="primary"
         )
     else:
-        setting = f"*Tips in your messages*: on, {tips.describe()}."
+        when = f" The next comes on {next_tip:%A %-d %B}." if next_tip else ""
+        setting = f"*Tips in your messages*: on, {tips.describe()}, in your messages with me.{when}"
         button = ButtonElement(text=PlainTextObject(text="Turn tips off"), action_id=TIPS_ACTION, value="off")
     blocks.append(SectionBlock(block_id="settings", text=MarkdownTextObject(text=setting), accessory=button))
     blocks.append(
@@ -169,9 +175,10 @@ def home_view(
 def card_modal(kb: KnowledgeBase, entry: Entry) -> dict[str, Any]:
     """A card opened from the Home tab: a modal only the person sees."""
     card = entry_card(kb, [entry], shareable=False)
+    title = entry.label.split(":")[0] if entry.kind in MEMBER_LABELS else "Commissioning Guide"
     return View(
         type="modal",
-        title=PlainTextObject(text="Commissioning Guide"),
+        title=PlainTextObject(text=truncate(title, 24)),
         close=PlainTextObject(text="Close"),
         blocks=_from_dicts(card.blocks),
     ).to_dict()

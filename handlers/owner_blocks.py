@@ -47,7 +47,10 @@ def reason_modal(entry_ids: list[str], labels: list[str]) -> dict[str, Any]:
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
-                text=truncate(f"Thanks for telling us. What was wrong with *{escape(about)}*?", 3000)
+                text=truncate(
+                    f"What was wrong with *{escape(about)}*? (If you'd rather not say, just close this.)",
+                    3000,
+                )
             )
         ),
         _input(

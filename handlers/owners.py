@@ -1,5 +1,5 @@
 """The content owners' loop: "what was wrong?" after a thumbs-down, and suggestions sent to CONTENT_OWNER_CHANNEL
-(`/commissioning suggest <text>`, or the message shortcut "Suggest an edit to the Guide")."""
+(`/commissioning suggest <text>`, or the message shortcut "Suggest a Guide edit")."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from handlers.owner_blocks import (
     INPUT_ACTION,
     INPUT_BLOCK,
     REASON_VIEW,
+    SAID_LIMIT,
     SUGGEST_SHORTCUT,
     SUGGEST_VIEW,
     reason_modal,
@@ -50,6 +51,7 @@ NOT_DELIVERED = (
     "I couldn't deliver your suggestion ({why}), so nothing was sent. Please tell whoever runs the app; your "
     "words were: “{text}”"
 )
+TOO_LONG = "That's {length:,} characters: please keep it to {limit:,} (send the rest as another suggestion)."
 POST_WITHIN = 2.0  # seconds: a modal's submission must be answered within 3
 
 
@@ -83,8 +85,13 @@ async def handle_reason(
     ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     said = _said(view)
-    if not said:
-        await ack(response_action="errors", errors={INPUT_BLOCK: "Write what was wrong, or press Skip."})
+    if not said or len(said) > SAID_LIMIT:  # Slack's form stops at the limit; a forged submission may not
+        problem = (
+            TOO_LONG.format(length=len(said), limit=SAID_LIMIT)
+            if said
+            else "Write what was wrong, or press Skip."
+        )
+        await ack(response_action="errors", errors={INPUT_BLOCK: problem})
         return
     deps = ctx.deps(context)
     ids = [str(i) for i in _metadata(view).get("ids") or [] if deps.knowledge.current.get(str(i))]
@@ -160,6 +167,12 @@ async def suggest_command(
     text = text.strip()
     if not text:
         await ack(response_type="ephemeral", **notice(HOW_TO_SUGGEST).as_kwargs())
+        return
+    if len(text) > SAID_LIMIT:
+        await ack(
+            response_type="ephemeral",
+            **notice(TOO_LONG.format(length=len(text), limit=SAID_LIMIT)).as_kwargs(),
+        )
         return
     await ack()
     deps = ctx.deps(context)

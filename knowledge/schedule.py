@@ -113,8 +113,16 @@ def parse_time(text: str) -> time:
     return time(hour, minute)
 
 
+OTHER_FREQUENCIES = ("hourly", "fortnightly", "monthly", "yearly", "annually", "quarterly")
+ONE_OF_EACH = (
+    "Give one frequency (daily or weekly), at most one day and one time, e.g. `weekly monday 9am`; "
+    "for tips on more days, use daily."
+)
+
+
 def parse_schedule(words: list[str], zone: str) -> Schedule:
-    """`[daily|weekly] [weekday] [time]` in any order, e.g. ['weekly', 'tuesday', '2pm']; daily 09:00 if empty."""
+    """`[daily|weekly] [weekday] [time]` in any order, e.g. ['weekly', 'tuesday', '2pm']; daily 09:00 if empty.
+    Raises ScheduleError, saying what to type, for anything else (two days, two times, "hourly")."""
     frequency: Frequency | None = None
     weekday: int | None = None
     at: time | None = None
@@ -126,16 +134,28 @@ def parse_schedule(words: list[str], zone: str) -> Schedule:
             joined.append(word)
     for word in joined:
         lowered = word.lower().strip(",")
+        said: Frequency | None = None
         if lowered in ("daily", "weekly"):
-            frequency = Frequency(lowered)
-        elif lowered in ("weekday", "weekdays", "everyday"):
-            frequency = Frequency.DAILY
+            said = Frequency(lowered)
+        elif lowered in ("weekday", "weekdays", "everyday", "day"):  # "every day", "every weekday"
+            said = Frequency.DAILY
         elif (day := _weekday(lowered)) is not None:
+            if weekday is not None and weekday != day:
+                raise ScheduleError(ONE_OF_EACH)
             weekday = day
-        elif lowered in ("at", "on", "every", "each"):
+        elif lowered in ("at", "on", "every", "each", "a", "once", "week"):
             continue
+        elif lowered in OTHER_FREQUENCIES:
+            raise ScheduleError(f"Tips come daily (each weekday) or weekly, not {lowered}.")
         else:
-            at = parse_time(word)
+            found = parse_time(word)
+            if at is not None and at != found:
+                raise ScheduleError(ONE_OF_EACH)
+            at = found
+        if said is not None:
+            if frequency is not None and frequency != said:
+                raise ScheduleError(ONE_OF_EACH)
+            frequency = said
     if frequency == Frequency.DAILY and weekday is not None:
         raise ScheduleError("Daily tips come every weekday, so leave out the day, or say weekly and the day.")
     if frequency is None:

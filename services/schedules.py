@@ -402,8 +402,24 @@ class Schedules:
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError, RuntimeError) as error:
             code = error_code(error) if isinstance(error, SlackApiError) else type(error).__name__
+            again = not isinstance(error, (SlackApiError, RuntimeError)) or (
+                isinstance(error, SlackApiError) and (code in TRANSIENT or http_status(error) >= 500)
+            )
+            if again:  # Slack slow or failing: give the week's slot back for the next tick
+                async with self.engine.begin() as conn:
+                    await conn.execute(
+                        delete(scheduled_posts).where(
+                            scheduled_posts.c.kind == DIGEST,
+                            scheduled_posts.c.team_id == team,
+                            scheduled_posts.c.channel_id == self.owner_channel,
+                            scheduled_posts.c.slot_at == slot,
+                        )
+                    )
             logger.warning(
-                "content digest: could not post to CONTENT_OWNER_CHANNEL %s (%s)", self.owner_channel, code
+                "content digest: could not post to CONTENT_OWNER_CHANNEL %s (%s)%s",
+                self.owner_channel,
+                code,
+                "; will try again" if again else "",
             )
             return False
         logger.info("content digest: posted to %s", self.owner_channel)

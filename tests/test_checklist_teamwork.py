@@ -397,5 +397,8 @@ async def test_a_stale_cancel_question_closes_the_step_now_showing(app: RunningA
     third_ts = (await wait_steps(app, 2)).result["ts"]
     await app.click(button(question.payload, "Cancel checklist"), is_ephemeral=True)
     await app.fake.wait_for(lambda c: c.method == "chat.postMessage" and "cancelled this checklist" in c.text)
-    [closed] = [c for c in app.fake.api_calls("chat.update") if c.payload.get("ts") == third_ts]
+    # the step's update and the cancellation's post are separate calls: either may reach Slack first
+    [closed] = await app.fake.wait_for(
+        lambda c: c.method == "chat.update" and c.payload.get("ts") == third_ts
+    )
     assert "Step 2 of 10" in closed.text and "cancelled the checklist" in closed.text

@@ -148,7 +148,7 @@ def test_console_shows_the_home_tab_and_opens_a_card_from_it(tmp_path: Path) -> 
         "The principles (choose one):" in out and "[15] Principle 10: Open and transparent processes" in out
     )
     assert "Tips in your messages: off" in out
-    assert "(opened for you: Commissioning Guide)" in out
+    assert "(opened for you: Principle 10)" in out
     assert "Principle 10: Open and transparent processes\n│ ─" in out  # the card, opened just for you
     assert "Traceback" not in out + result.stderr
 
@@ -175,3 +175,32 @@ def test_console_thumbs_down_form_suggestion_and_digest(tmp_path: Path) -> None:
     assert "Principle 9: Spend money wisely: 1 👎" in digest
     assert "“it did not mention our local procurement rules”" in digest
     assert "U0CONSOLE" not in digest and "@you" not in digest
+
+
+def test_console_home_link_leads_reply_to_the_checklist_thread_and_odd_input_is_explained(
+    tmp_path: Path,
+) -> None:
+    script = "\n".join(
+        [
+            "/checklist principles",
+            "!1",
+            ":home",
+            "!46",  # Show current step, in the Home tab: a link to the thread
+            "reply partly, budget agreed",
+            ":foo",
+            "which principle is about spending money wisely?",
+            "!58",  # 👎 Not helpful
+            ":submit " + "x" * 1200,
+        ]
+    )
+    result = run_console(script + "\n", tmp_path, "console")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert (
+        "[46] Show current step" in out
+        and "(Slack would open https://console.example/archives/C0CONSOLE/p" in out
+    )
+    assert "✔ Partly, answered by @you" in out
+    assert "There is no :foo command here: :help lists what you can type." in out
+    assert "That's 1,200 characters: this form takes at most 1,000." in out
+    assert "Traceback" not in out + result.stderr

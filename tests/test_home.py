@@ -133,7 +133,10 @@ async def test_turning_tips_on_subscribes_the_person_and_shows_it(app: RunningAp
     button, block_id = element(view, TIPS_ACTION)
     await app.in_view(view, button, block_id=block_id)
     view = await home_of(app, count=2)
-    assert "Tips in your messages*: on, every Monday at 09:00 UK time" in words(view)
+    assert "Tips in your messages*: on, every Monday at 09:00 UK time, in your messages with me." in words(
+        view
+    )
+    assert "The next comes on Monday" in words(view)
     subscription = await app.deps.schedules.subscription(TEAM, USER)
     assert subscription is not None and subscription.personal
     button, block_id = element(view, TIPS_ACTION)

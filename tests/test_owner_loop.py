@@ -150,3 +150,29 @@ async def test_the_message_shortcut_sends_a_suggestion_about_that_message(owners
     assert f"from <@{USER}> in <#{CHANNEL}>" in sent.text
     assert "Quote our local guidance too" in sent.text
     assert "About: “Principle 9: Spend money wisely” (<https://console.example/archives/" in sent.text
+
+
+async def test_an_overlong_suggestion_is_refused_with_the_limit_not_cut_short(owners_app: RunningApp) -> None:
+    response, _ = await owners_app.command("/commissioning", "suggest " + "x" * 1500)
+    assert "That's 1,500 characters: please keep it to 1,000" in response.shown
+    assert not owners_app.fake.api_calls("chat.postMessage")
+
+
+async def test_the_digest_is_tried_again_when_slack_fails_and_not_when_the_app_is_not_in_the_channel(
+    owners_app: RunningApp, kb: KnowledgeBase, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = owners_app
+    slot = DIGEST_SCHEDULE.next_slot(datetime.now(UTC))
+    client_for = workspace_client(app.app)
+    app.fake.server_errors["chat.postMessage"] = 1
+    assert (await app.deps.schedules.tick(kb, client_for, slot + timedelta(minutes=1))).posted == 0
+    assert (await app.deps.schedules.tick(kb, client_for, slot + timedelta(minutes=2))).posted == 1
+    assert len(posts_to(app.fake, OWNERS)) == 1
+    app.fake.outside.add(OWNERS)
+    later = slot + timedelta(days=7, minutes=1)
+    assert (await app.deps.schedules.tick(kb, client_for, later)).posted == 0
+    assert "content digest: could not post to CONTENT_OWNER_CHANNEL C0OWNERS (not_in_channel)" in caplog.text
+    assert (await app.deps.schedules.tick(kb, client_for, later + timedelta(minutes=1))).posted == 0
+    assert (
+        len(app.fake.api_calls("chat.postMessage")) == 3
+    )  # the 503, the digest, one refused: no retry storm

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -56,8 +57,22 @@ def test_times_and_schedules_read_as_people_write_them() -> None:
         == "every Tuesday at 14:00 UK time"
     )
     assert parse_schedule(["fridays"], "Europe/London").frequency == Frequency.WEEKLY
-    for bad in (["hourly"], ["25:00"], ["13pm"], ["daily", "monday"]):
-        with pytest.raises(ScheduleError):
+    assert (
+        parse_schedule(["every", "day", "at", "9", "am"], "Europe/London")
+        .describe()
+        .startswith("every weekday")
+    )
+    assert parse_schedule(["once", "a", "week", "on", "friday"], "Europe/London").weekday == 4
+    for bad, says in (
+        (["hourly"], "daily (each weekday) or weekly, not hourly"),
+        (["25:00"], "isn't a time of day"),
+        (["13pm"], "the hour is 1 to 12"),
+        (["daily", "monday"], "leave out the day"),
+        (["weekly", "mon", "tue"], "at most one day and one time"),
+        (["9am", "2pm"], "at most one day and one time"),
+        (["daily", "weekly"], "one frequency"),
+    ):
+        with pytest.raises(ScheduleError, match=re.escape(says)):
             parse_schedule(bad, "Europe/London")
 
 
@@ -297,3 +312,14 @@ async def test_two_processes_on_postgres_post_each_slot_once(
         await stop_processes(*(process for process, _url in processes))
     posts = Counter(c.payload["channel"] for c in fake_slack.api_calls("chat.postMessage"))
     assert posts == dict.fromkeys(channels, 1)
+
+
+async def test_subscribing_again_to_the_same_schedule_announces_nothing(app: RunningApp) -> None:
+    await app.command("/didyouknow", "subscribe weekly friday 4pm")
+    await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    _, key = await app.command("/didyouknow", "subscribe friday 16:00")
+    [reply] = await app.fake.wait_for(lambda c: c.kind == "response" and c.method == key)
+    assert "This channel already gets a tip every Friday at 16:00 UK time" in reply.text
+    assert len(app.fake.api_calls("chat.postMessage")) == 1
+    response, _ = await app.command("/didyouknow", "off")
+    assert "turned off the “did you know” tips" in response.shown
