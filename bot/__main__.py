@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.logs import setup_logging
@@ -200,6 +200,7 @@ async def _expire_forever(deps: Deps, app: AsyncApp) -> None:
             if closed:
                 logger.info("closed %d checklist runs left unanswered", closed)
             await deps.store.prune_claims()
+            await deps.schedules.prune(datetime.now(UTC))
             if dropped := await deps.store.jobs.expire(QUEUED_AT_MOST):
                 logger.warning(
                     "dropped %d questions queued for over a day: is an answer worker running?", dropped

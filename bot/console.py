@@ -28,6 +28,7 @@ from bot.fakeslack import BOT_USER_ID, TEAM_ID, Call, FakeSlack
 from bot.textview import BUTTON_MARK, Button, render
 from bot.worker import AnswerWorker
 from handlers import schedule_blocks
+from handlers.catalog import SHORTCUTS
 from services.deps import Deps
 from services.schedules import Schedules
 
@@ -39,7 +40,7 @@ OWNERS = "C0OWNERS"  # the content owners' channel, when CONTENT_OWNER_CHANNEL i
 HELP = """Type a slash command (/principle 9, /commissioning help), a question in your own words (a direct
 message), @guide <question> to mention the app in a channel (answered in a thread), !N to press button [N],
 reply <text> to answer in the latest checklist thread, :home for the app's Home tab, :digest for this week's
-content owners' digest, :submit <text> to send an open form, :help for this, or quit (Ctrl-C or Ctrl-D too)."""
+content owners' digest, :suggest to suggest an edit to my latest message, :submit <text> to send an open form, :help for this, or quit (Ctrl-C or Ctrl-D too)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Console:
         self.secret = secrets.token_hex(16)
         self.buttons: list[tuple[Button, _Shown]] = []
         self.last_thread: tuple[str, str] | None = None
+        self.last_posted: _Shown | None = None  # the app's latest message in a conversation, for :suggest
         self.shown_by_key: dict[str, _Shown] = {}
         self._confirming: str | None = None  # a button whose confirmation dialog is showing
         self.modal: dict[str, Any] | None = None  # an open form, waiting for :submit
@@ -115,6 +117,8 @@ class Console:
             await self._home()
         elif line.lower() == ":digest":
             await self._digest()
+        elif line.lower() == ":suggest":
+            await self._suggest()
         elif line.lower() == ":close":
             self.modal = None
             self._print("(form closed)")
@@ -210,6 +214,27 @@ class Console:
     async def _home(self) -> None:
         event = payloads.app_home_opened(USER)
         await self._dispatch(payloads.event_callback(event, team_id=TEAM_ID), payloads.JSON)
+
+    async def _suggest(self) -> None:
+        """The message shortcut "Suggest a Guide edit", used on the app's latest message."""
+        shown = self.last_posted
+        if shown is None:
+            self._print("There is no message of mine to suggest an edit to yet: ask me something first.")
+            return
+        body = payloads.message_action(
+            callback_id=SHORTCUTS[0],
+            message={
+                "type": "message",
+                "ts": shown.ts,
+                "text": shown.message.get("text", ""),
+                "user": BOT_USER_ID,
+            },
+            channel_id=shown.channel,
+            team_id=TEAM_ID,
+            user_id=USER,
+            response_url=self.fake.response_url(self._key()),
+        )
+        await self._dispatch(body, payloads.FORM)
 
     async def _digest(self) -> None:
         """What the content owners' digest would say now, for the last seven days (it is posted on Mondays)."""
@@ -346,9 +371,10 @@ class Console:
             if call.method == "chat.postEphemeral":
                 where = "only visible to you"
             message = {"type": "message", "ts": ts, "text": p.get("text", ""), "blocks": p.get("blocks", [])}
-            self._show(
-                p, _Shown(channel, ts, self._key(), call.method == "chat.postEphemeral", message), where
-            )
+            posted = _Shown(channel, ts, self._key(), call.method == "chat.postEphemeral", message)
+            if call.method == "chat.postMessage" and channel != self.app_deps.settings.content_owner_channel:
+                self.last_posted = posted
+            self._show(p, posted, where)
         elif call.method == "views.publish" and call.result.get("ok"):
             self._show_view(dict(call.result.get("view") or {}), "Home tab")
         elif call.method == "views.open" and call.result.get("ok"):

@@ -117,7 +117,8 @@ async def subscribe(
             ).as_kwargs(),
         )
         return
-    changed = await schedules.subscribe(place, user, schedule, now)
+    org_wide = str(command.get("is_enterprise_install") or "").lower() == "true"
+    changed = await schedules.subscribe(place, user, schedule, now, enterprise_install=org_wide)
     first = schedule.next_slot(now)
     said = (
         f"<@{user}> {'changed' if changed else 'subscribed'} this channel's “did you know” tips: one comes "
@@ -126,9 +127,17 @@ async def subscribe(
     try:
         # In the channel, for everyone in it to see; and a check that the app can post here at all.
         await client.chat_postMessage(channel=place.channel_id, **notice(said).as_kwargs())
-    except SlackApiError as error:
-        if not changed:
+    except SlackApiError as error:  # nothing changes after all
+        if existing is None:
             await schedules.unsubscribe(place.team_id, place.channel_id)
+        else:
+            await schedules.subscribe(
+                place,
+                existing.created_by,
+                existing.schedule,
+                existing.created_at,
+                enterprise_install=existing.enterprise_install,
+            )
         logger.info("tips: could not subscribe a channel (%s)", error_code(error))
         await respond(
             response_type="ephemeral",

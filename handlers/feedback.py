@@ -9,10 +9,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import context as ctx
 from handlers.blocks import HELPFUL_ACTION, NOT_HELPFUL_ACTION, entry_card, notice
-from handlers.owners import offer_reason
+from handlers.owners import offer_reason, owners_hear
 from handlers.router import Router
 from handlers.share import STALE
 
+NOTED = "Thanks for telling us."
 ALREADY = "You've already told us about this answer, thank you; your first answer is kept."
 THANKS = {
     True: "Thanks, glad it helped.",
@@ -48,10 +49,11 @@ async def handle_feedback(
         ctx.metrics(context).feedback.labels("yes" if helpful else "no").inc()
     # Acked once the vote is saved (one insert): a second click sent on seeing the first's reply comes after it.
     await ack()
-    if recorded and not helpful:  # first, while the click's trigger_id is fresh (it lasts 3 seconds)
+    heard = owners_hear(ctx.deps(context), team)  # only then is anyone asked, or told, about a digest
+    if recorded and not helpful and heard:  # first, while the click's trigger_id is fresh (3 seconds)
         await offer_reason(client, str(body.get("trigger_id") or ""), entries)
     # One vote a person an answer: a second click (an old button) keeps the first vote, and says so.
-    thanks = THANKS[helpful] if recorded else ALREADY
+    thanks = (THANKS[helpful] if heard or helpful else NOTED) if recorded else ALREADY
     if container.get("is_ephemeral"):
         # A private answer: the buttons give way to the thank-you.
         card = entry_card(kb, entries, shareable=True, thanks=thanks)

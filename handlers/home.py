@@ -95,7 +95,13 @@ async def handle_tips(
         place = Place(
             team, ctx.enterprise_id(body), user
         )  # their messages with the app: posted to their user id
-        await deps.schedules.subscribe(place, user, personal_schedule(deps), datetime.now(UTC))
+        await deps.schedules.subscribe(
+            place,
+            user,
+            personal_schedule(deps),
+            datetime.now(UTC),
+            enterprise_install=bool(body.get("is_enterprise_install")),
+        )
     else:
         await deps.schedules.unsubscribe(team, user)
     await publish_home(deps, client, team, user)

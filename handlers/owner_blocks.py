@@ -70,7 +70,7 @@ def reason_modal(entry_ids: list[str], labels: list[str]) -> dict[str, Any]:
         title=PlainTextObject(text="What was wrong?"),
         submit=PlainTextObject(text="Send"),
         close=PlainTextObject(text="Skip"),
-        private_metadata=json.dumps({"ids": entry_ids})[:3000],
+        private_metadata=_fitted({"ids": entry_ids[:20]}),
         blocks=blocks,
     ).to_dict()
 
@@ -96,14 +96,14 @@ def suggest_modal(excerpt: str, channel_id: str, message_ts: str) -> dict[str, A
             ]
         )
     )
-    metadata = {"channel": channel_id, "ts": message_ts, "excerpt": excerpt[:EXCERPT]}
+    metadata = _fitted({"channel": channel_id, "ts": message_ts, "excerpt": excerpt[:EXCERPT]})
     return View(
         type="modal",
         callback_id=SUGGEST_VIEW,
         title=PlainTextObject(text="Suggest an edit"),
         submit=PlainTextObject(text="Send"),
         close=PlainTextObject(text="Cancel"),
-        private_metadata=json.dumps(metadata)[:3000],
+        private_metadata=metadata,
         blocks=blocks,
     ).to_dict()
 
@@ -145,3 +145,16 @@ def suggestion_message(
 
 def _quoted(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in escape_keeping_people(text).splitlines())
+
+
+METADATA_LIMIT = 3000  # Slack's limit for a view's private_metadata
+
+
+def _fitted(data: dict[str, Any]) -> str:
+    """`data` as JSON within Slack's limit: the excerpt is shortened until it fits (JSON is never cut, as a
+    cut document would not read back)."""
+    encoded = json.dumps(data)
+    while len(encoded) > METADATA_LIMIT and data.get("excerpt"):
+        data = data | {"excerpt": data["excerpt"][: len(data["excerpt"]) * 3 // 4]}
+        encoded = json.dumps(data)
+    return encoded

@@ -53,6 +53,11 @@ NOT_DELIVERED = (
 )
 TOO_LONG = "That's {length:,} characters: please keep it to {limit:,} (send the rest as another suggestion)."
 POST_WITHIN = 2.0  # seconds: a modal's submission must be answered within 3
+LINK_WITHIN = 0.7  # of which the link to the message may take this much
+MAYBE_SENT = (
+    "Slack was slow to answer, so your suggestion may or may not have reached the content owners. Check with "
+    "them before sending it again; your words were: “{text}”"
+)
 
 
 async def offer_reason(client: AsyncWebClient, trigger_id: str, entries: list[Entry]) -> None:
@@ -69,8 +74,10 @@ async def offer_reason(client: AsyncWebClient, trigger_id: str, entries: list[En
 
 
 def _said(view: dict[str, Any]) -> str:
+    """What was typed in the form: spaces tidied, line breaks kept."""
     values = ((view.get("state") or {}).get("values") or {}).get(INPUT_BLOCK) or {}
-    return " ".join(str((values.get(INPUT_ACTION) or {}).get("value") or "").split())
+    typed = str((values.get(INPUT_ACTION) or {}).get("value") or "")
+    return "\n".join(" ".join(line.split()) for line in typed.splitlines()).strip()
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -104,6 +111,15 @@ async def handle_reason(
     )
 
 
+def owners_hear(deps: Deps, team_id: str) -> bool:
+    """Whether the content owners get what people in this workspace say (a digest is sent, and covers it)."""
+    try:
+        _owner_channel(deps, team_id)
+    except ValueError:
+        return False
+    return True
+
+
 def _owner_channel(deps: Deps, team_id: str) -> str:
     """Where suggestions go from this workspace, or why they can't be sent (raised as ValueError)."""
     channel = deps.settings.content_owner_channel
@@ -130,19 +146,24 @@ async def deliver(
         owners = _owner_channel(deps, team_id)
     except ValueError as error:
         return str(error)
+    # All within POST_WITHIN: a form's submission must be answered within 3 seconds.
+    deadline = asyncio.get_running_loop().time() + POST_WITHIN
     link = None
     if channel_id and message_ts:
         try:
-            link = (await client.chat_getPermalink(channel=channel_id, message_ts=message_ts)).get(
-                "permalink"
-            )
+            async with asyncio.timeout(LINK_WITHIN):
+                found = await client.chat_getPermalink(channel=channel_id, message_ts=message_ts)
+            link = found.get("permalink")
         except (SlackApiError, aiohttp.ClientError, TimeoutError):
-            link = None
+            link = None  # the suggestion goes without the link
     message = suggestion_message(text, user_id, channel_id, excerpt, link)
     try:
-        async with asyncio.timeout(POST_WITHIN):
+        async with asyncio.timeout_at(deadline):
             await client.chat_postMessage(channel=owners, **message.as_kwargs())
-    except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+    except TimeoutError:
+        logger.warning("no answer from Slack posting a suggestion to CONTENT_OWNER_CHANNEL %s", owners)
+        return MAYBE_SENT.format(text=escape(text))
+    except (SlackApiError, aiohttp.ClientError) as error:
         why = _why(error)
         logger.warning("could not post a suggestion to CONTENT_OWNER_CHANNEL %s (%s)", owners, why)
         reason = (

@@ -80,7 +80,9 @@ def digest_message(kb: KnowledgeBase, digest: Digest) -> Message:
             name = escape(entry.label) if entry else f"{escape(item.entry_id)} (no longer in the content)"
             owner = f" (owner: {escape(entry.owner)})" if entry and entry.owner else ""
             votes = "1 :thumbsdown:" if item.votes == 1 else f"{item.votes} :thumbsdown:"
-            said = "".join(f"\n    _“{escape(truncate(r, QUESTION_SHOWN))}”_" for r in item.reasons[:5])
+            said = "".join(
+                f"\n    _“{escape(truncate(' '.join(r.split()), QUESTION_SHOWN))}”_" for r in item.reasons[:5]
+            )
             parts.append(f"• *{name}*{owner}: {votes}{said}")
         blocks.append(
             SectionBlock(

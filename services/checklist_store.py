@@ -182,14 +182,20 @@ class ChecklistStore:
         self._remember_thread(run.team_id, run.channel_id, thread_ts)
         return run
 
-    async def set_step_message(self, run_id: str, step_index: int, ts: str) -> None:
-        """Remember the message showing step `step_index`, unless the run has already moved past it."""
+    async def set_step_message(self, run_id: str, step_index: int, ts: str) -> bool:
+        """Remember the message showing step `step_index`; False (nothing remembered) if the run has moved on or
+        closed meanwhile (a cancel that came in while the step was being posted)."""
         async with self.engine.begin() as conn:
-            await conn.execute(
+            result = await conn.execute(
                 update(checklist_runs)
-                .where(checklist_runs.c.id == run_id, checklist_runs.c.step_index == step_index)
+                .where(
+                    checklist_runs.c.id == run_id,
+                    checklist_runs.c.step_index == step_index,
+                    checklist_runs.c.status == Status.OPEN.value,
+                )
                 .values(step_ts=ts)
             )
+        return bool(result.rowcount)
 
     async def get(self, run_id: str) -> Run | None:
         async with self.engine.connect() as conn:

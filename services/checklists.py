@@ -56,6 +56,8 @@ ALREADY_EXPORTED = "These results are already exported in the thread, as `{name}
 EMPTY_NOTE = "That note is empty: write it after *note:*, e.g. `note: agreed at the May board`. To take your note off a step, reply `note: -`."
 UNRECOGNISED = "I didn't recognise “{text}” as an answer to step {number}. Reply with {options} (with a note after a comma if you like: *Partly, budget agreed*), {moves}, or start with *note:* to add a note. (I'll only say this once for this step.)"
 NOT_OPEN = "That checklist isn't open any more."
+STEP_CANCELLED = "The checklist was cancelled."
+STEP_MOVED_ON = "The checklist moved on before this step was shown: see the latest step below."
 STALE_NOTE_BUTTON = (
     "That button doesn't fit the checklist as it is now. Type `note: …` in the thread instead."
 )
@@ -232,7 +234,19 @@ class Checklists:
         posted = await client.chat_postMessage(
             channel=run.channel_id, thread_ts=run.thread_ts, **message.as_kwargs()
         )
-        await self.runs.set_step_message(run.id, index, str(posted["ts"]))
+        if await self.runs.set_step_message(run.id, index, str(posted["ts"])):
+            return
+        # The run was cancelled (or moved) while this step was being posted: whoever did that could not
+        # close a message that was not there yet, so its buttons are taken away here.
+        now = await self.runs.get(run.id)
+        if now is None or (now.is_open and now.step_index == index):
+            return
+        if now.status == Status.CANCELLED:
+            why = f"<@{now.closed_by}> cancelled the checklist." if now.closed_by else STEP_CANCELLED
+        else:
+            why = STEP_MOVED_ON
+        closed = self.views.closed_step(checklist, index, why)
+        await client.chat_update(channel=run.channel_id, ts=str(posted["ts"]), **closed.as_kwargs())
 
     # --- replies: buttons and typed ----------------------------------------------------------------------------
 
@@ -258,20 +272,23 @@ class Checklists:
         if not 0 <= expected < len(checklist.steps) or before.step_index >= len(checklist.steps):
             await tell(self.views.notice(CHANGED))
             return
-        step_ts = step_ts or before.step_ts
+        clicked = step_ts
         notes_before = await self.runs.notes(run_id) if reply.note else []
         outcome = await self.runs.apply(run_id, checklist, expected, reply, user)
         if not outcome.applied or outcome.run is None:
             await tell(self.views.notice(outcome.problem or UNKNOWN_RUN))
             return
         run = outcome.run
+        # The step message to update: the one clicked; for a cancel, the one showing when it went in (a step
+        # posted while the cancel's confirmation was open is only known now); else the one read before.
+        step_ts = clicked or (run.step_ts if reply.kind == ReplyKind.CANCEL else None) or before.step_ts
         if reply.kind in (ReplyKind.ANSWER, ReplyKind.SKIP):
             self.metrics.checklist_steps.inc()
             if run.status == Status.COMPLETE:
                 self.metrics.checklist_completions.inc()
         # A cancel applies wherever the run is (a confirmation can be older than the step now showing): the
         # step message shown is the one the run was at.
-        shown_index = before.step_index if reply.kind == ReplyKind.CANCEL else expected
+        shown_index = run.step_index if reply.kind == ReplyKind.CANCEL else expected
         try:
             await self._show(kb, client, run, checklist, shown_index, reply, user, step_ts)
         except SLACK_FAILURES as error:

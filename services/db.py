@@ -152,6 +152,7 @@ tip_subscriptions = Table(
     Column("team_id", String(32), primary_key=True),
     Column("channel_id", String(32), primary_key=True),
     Column("enterprise_id", String(32), nullable=True),
+    Column("enterprise_install", Boolean, nullable=False, default=False),
     Column("frequency", String(8), nullable=False),
     Column("at_time", String(5), nullable=False),  # "09:00", wall-clock time in `zone`
     Column("weekday", Integer, nullable=False),  # weekly: 0 is Monday

@@ -42,16 +42,9 @@ logger = logging.getLogger(__name__)
 
 TIP, DIGEST = "tip", "digest"
 # Slack's answers that mean the app can no longer post to a channel: its tips are stopped, with a log line.
-CANNOT_POST = frozenset(
-    {
-        "not_in_channel",
-        "channel_not_found",
-        "is_archived",
-        "account_inactive",
-        "invalid_auth",
-        "token_revoked",
-    }
-)
+# (A token Slack refuses, invalid_auth and the like, stops nothing: it is the operator's to fix, and an
+# uninstall arrives as the app_uninstalled event.)
+CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 TRANSIENT = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
@@ -73,6 +66,7 @@ class Subscription:
     created_at: datetime
     cycle: int
     last_slot_at: datetime | None
+    enterprise_install: bool = False  # installed for a whole Grid organisation: its token is found by org
 
     @property
     def personal(self) -> bool:
@@ -133,6 +127,7 @@ def _subscription(row: Any) -> Subscription:
         aware(row.created_at),
         row.cycle,
         aware(row.last_slot_at) if row.last_slot_at else None,
+        bool(row.enterprise_install),
     )
 
 
@@ -157,11 +152,20 @@ class Schedules:
 
     # --- subscriptions ---------------------------------------------------------------------------------------
 
-    async def subscribe(self, place: Place, user_id: str, schedule: Schedule, now: datetime) -> bool:
+    async def subscribe(
+        self,
+        place: Place,
+        user_id: str,
+        schedule: Schedule,
+        now: datetime,
+        *,
+        enterprise_install: bool = False,
+    ) -> bool:
         """Start (or change) a channel's tips; True if it was already subscribed (the schedule is replaced, and
         the rotation carries on where it was)."""
         values = {
             "enterprise_id": place.enterprise_id,
+            "enterprise_install": enterprise_install,
             "frequency": schedule.frequency.value,
             "at_time": f"{schedule.at:%H:%M}",
             "weekday": schedule.weekday,
@@ -183,10 +187,18 @@ class Schedules:
         return False
 
     async def unsubscribe(self, team_id: str, channel_id: str) -> bool:
+        """End a channel's tips, and forget which it was shown: subscribing again starts a fresh rotation."""
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 delete(tip_subscriptions).where(
                     tip_subscriptions.c.team_id == team_id, tip_subscriptions.c.channel_id == channel_id
+                )
+            )
+            await conn.execute(
+                delete(scheduled_posts).where(
+                    scheduled_posts.c.kind == TIP,
+                    scheduled_posts.c.team_id == team_id,
+                    scheduled_posts.c.channel_id == channel_id,
                 )
             )
         return bool(result.rowcount)
@@ -196,7 +208,36 @@ class Schedules:
             result = await conn.execute(
                 delete(tip_subscriptions).where(tip_subscriptions.c.team_id == team_id)
             )
+            await conn.execute(
+                delete(scheduled_posts).where(
+                    scheduled_posts.c.kind == TIP, scheduled_posts.c.team_id == team_id
+                )
+            )
         return int(result.rowcount or 0)
+
+    async def prune(self, now: datetime) -> int:
+        """Forget what no rotation needs any more: the tips of a channel's finished rotations, and digests
+        over a year old."""
+        current = (
+            select(tip_subscriptions.c.cycle)
+            .where(
+                tip_subscriptions.c.team_id == scheduled_posts.c.team_id,
+                tip_subscriptions.c.channel_id == scheduled_posts.c.channel_id,
+            )
+            .scalar_subquery()
+        )
+        async with self.engine.begin() as conn:
+            tips = await conn.execute(
+                delete(scheduled_posts).where(
+                    scheduled_posts.c.kind == TIP, scheduled_posts.c.cycle < current
+                )
+            )
+            digests = await conn.execute(
+                delete(scheduled_posts).where(
+                    scheduled_posts.c.kind == DIGEST, scheduled_posts.c.slot_at < now - timedelta(days=366)
+                )
+            )
+        return int(tips.rowcount or 0) + int(digests.rowcount or 0)
 
     async def subscription(self, team_id: str, channel_id: str) -> Subscription | None:
         async with self.engine.connect() as conn:
@@ -316,14 +357,12 @@ class Schedules:
         entry = kb.get(claim.entry_id)
         assert entry is not None
         where = f"channel {subscription.channel_id} in {subscription.team_id}"
-        client = await client_for(subscription.team_id, subscription.enterprise_id, False)
-        if client is None:
-            await self.unsubscribe_team(subscription.team_id)
-            logger.warning(
-                "tips: stopped every subscription in %s: the app is no longer installed there",
-                subscription.team_id,
-            )
-            return "stopped"
+        client = await client_for(
+            subscription.team_id, subscription.enterprise_id, subscription.enterprise_install
+        )
+        if client is None:  # no token for the workspace: this slot is skipped (an uninstall ends the tips)
+            logger.warning("tips: no installation found for %s; skipped this tip", where)
+            return "refused"
         message = self.views.tip_message(kb, entry, subscription)
         try:
             posted = await client.chat_postMessage(channel=subscription.channel_id, **message.as_kwargs())
@@ -339,12 +378,18 @@ class Schedules:
                 return "retry"
             logger.warning("tips: Slack refused the tip for %s (%s)", where, code)
             return "refused"
-        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        except (aiohttp.ClientConnectorError, ConnectionRefusedError) as error:  # nothing reached Slack
             await self._release(subscription, claim)
             logger.warning(
                 "tips: could not reach Slack for %s (%s); will try again", where, type(error).__name__
             )
             return "retry"
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            # Sent, perhaps taken: Slack may have posted it. A tip missed beats a tip posted twice.
+            logger.warning(
+                "tips: no answer from Slack for %s (%s); not trying again", where, type(error).__name__
+            )
+            return "refused"
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(scheduled_posts)
@@ -390,7 +435,8 @@ class Schedules:
             )
             if claimed.first() is None:
                 return False
-        digest = await self.digest(slot - timedelta(days=7), slot)
+        # since the previous Monday 09:00 (UK time: a week is not always 7 x 24 hours)
+        digest = await self.digest(DIGEST_SCHEDULE.latest_slot(slot - timedelta(microseconds=1)), slot)
         client = await client_for(team, None, False)
         try:
             if client is None:

@@ -324,7 +324,7 @@ async def start_app(
     )
 
 
-async def start_oauth_app(fake: FakeSlack, database_url: str) -> RunningApp:
+async def start_oauth_app(fake: FakeSlack, database_url: str, **overrides: Any) -> RunningApp:
     """The app for many workspaces (the install flow on, no bot token of its own), over HTTP."""
     return await start_app(
         fake,
@@ -332,6 +332,7 @@ async def start_oauth_app(fake: FakeSlack, database_url: str) -> RunningApp:
         slack_bot_token=None,
         slack_client_id=fake.oauth_client[0],
         slack_client_secret=fake.oauth_client[1],
+        **overrides,
     )
 
 

@@ -402,3 +402,20 @@ async def test_a_stale_cancel_question_closes_the_step_now_showing(app: RunningA
         lambda c: c.method == "chat.update" and c.payload.get("ts") == third_ts
     )
     assert "Step 2 of 10" in closed.text and "cancelled the checklist" in closed.text
+
+
+async def test_a_cancel_that_arrives_while_the_next_step_is_being_posted_closes_that_step(
+    app: RunningApp,
+) -> None:
+    """Slack takes a moment to answer the post of step 2; a Cancel pressed meanwhile cannot close a message the
+    app does not know yet, so the app closes it once it does: no step is left with live buttons."""
+    _parent, first = await start(app)
+    app.fake.delays["chat.postMessage"] = 1.0  # posted at once, answered a second later
+    await click_option(app, first, "Yes")
+    step_two = await wait_steps(app, 2)
+    await click_option(app, first, "Cancel checklist")
+    [closed] = await app.fake.wait_for(
+        lambda c: c.method == "chat.update" and c.payload.get("ts") == step_two.result["ts"]
+    )
+    assert "Step 2 of 10" in closed.text and "cancelled the checklist" in closed.text
+    assert "checklist_answer" not in str(closed.payload.get("blocks"))  # its buttons are gone

@@ -162,6 +162,10 @@ def test_console_thumbs_down_form_suggestion_and_digest(tmp_path: Path) -> None:
             "what is the price of fish?",
             "/commissioning suggest add our <!channel> JSNA",
             ":digest",
+            "/principle 9",
+            "@guide which principle is about spending money wisely?",
+            ":suggest",
+            ":submit mention our local scheme of delegation",
         ]
     )
     result = run_console(script + "\n", tmp_path, "console")
@@ -174,7 +178,13 @@ def test_console_thumbs_down_form_suggestion_and_digest(tmp_path: Path) -> None:
     assert "“what is the price of fish?”" in digest
     assert "Principle 9: Spend money wisely: 1 👎" in digest
     assert "“it did not mention our local procurement rules”" in digest
-    assert "U0CONSOLE" not in digest and "@you" not in digest
+    assert "U0CONSOLE" not in digest[: digest.index("└")] and "@you" not in digest[: digest.index("└")]
+    # the message shortcut, on the app's latest message (its answer in the thread)
+    assert "(opened for you: Suggest an edit)" in out
+    assert (
+        "📝 Suggestion for the Guide from @you in #console\n│ > mention our local scheme of delegation" in out
+    )
+    assert "About: “Principle 9: Spend money wisely" in out
 
 
 def test_console_home_link_leads_reply_to_the_checklist_thread_and_odd_input_is_explained(

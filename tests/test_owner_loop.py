@@ -169,10 +169,69 @@ async def test_the_digest_is_tried_again_when_slack_fails_and_not_when_the_app_i
     assert (await app.deps.schedules.tick(kb, client_for, slot + timedelta(minutes=2))).posted == 1
     assert len(posts_to(app.fake, OWNERS)) == 1
     app.fake.outside.add(OWNERS)
-    later = slot + timedelta(days=7, minutes=1)
+    later = DIGEST_SCHEDULE.next_slot(slot + timedelta(minutes=1)) + timedelta(minutes=1)
     assert (await app.deps.schedules.tick(kb, client_for, later)).posted == 0
     assert "content digest: could not post to CONTENT_OWNER_CHANNEL C0OWNERS (not_in_channel)" in caplog.text
     assert (await app.deps.schedules.tick(kb, client_for, later + timedelta(minutes=1))).posted == 0
     assert (
         len(app.fake.api_calls("chat.postMessage")) == 3
     )  # the 503, the digest, one refused: no retry storm
+
+
+async def test_without_content_owners_a_thumbs_down_asks_nothing_and_promises_nothing(
+    app: RunningApp,
+) -> None:
+    await thumbs_down(app, "which principle is about spending money wisely?")
+    [thanks] = await app.fake.wait_for(lambda c: c.kind == "response")
+    assert "Thanks for telling us." in thanks.text and "digest" not in thanks.text
+    assert not app.fake.api_calls("views.open")
+
+
+async def test_with_many_workspaces_only_the_owners_workspace_is_heard(
+    fake_slack: FakeSlack, sqlite_url: str, kb: KnowledgeBase
+) -> None:
+    from tests.slack import start_oauth_app
+    from tests.test_install import install
+
+    app = await start_oauth_app(
+        fake_slack, sqlite_url, content_owner_channel=OWNERS, content_owner_team="T0AAAA"
+    )
+    try:
+        await install(app, "T0AAAA")
+        await install(app, "T0BBBB")
+        _, key = await app.command("/commissioning", "suggest from the other workspace", team="T0BBBB")
+        [reply] = await fake_slack.wait_for(lambda c: c.kind == "response" and c.method == key)
+        assert "another workspace" in reply.text
+        await app.command("/commissioning", "what's the price of fish", team="T0AAAA")
+        await app.command("/commissioning", "who won the cricket", team="T0BBBB")
+        now = datetime.now(UTC)
+        digest = await app.deps.schedules.digest(now - timedelta(days=1), now + timedelta(seconds=5))
+        assert [q.text for q in digest.questions] == ["what's the price of fish"]
+        slot = DIGEST_SCHEDULE.next_slot(now)
+        assert (
+            await app.deps.schedules.tick(kb, workspace_client(app.app), slot + timedelta(minutes=1))
+        ).posted == 1
+        [posted] = posts_to(fake_slack, OWNERS)
+        assert posted.token == "xoxb-T0AAAA-token"
+    finally:
+        await app.stop()
+
+
+async def test_a_slow_slack_leaves_the_suggestion_marked_as_maybe_sent(owners_app: RunningApp) -> None:
+    app = owners_app
+    app.fake.delays["chat.postMessage"] = 2.5
+    message = {"type": "message", "ts": "1733300000.000100", "text": "Principle 9", "user": "U0GUIDEBOT"}
+    await app.shortcut(SUGGEST_SHORTCUT, message)
+    [opened] = await app.fake.wait_for(lambda c: c.method == "views.open")
+    done = await app.submit(opened.payload["view"], {INPUT_BLOCK: {INPUT_ACTION: "a long story"}})
+    assert done.json["response_action"] == "errors"
+    assert "may or may not have reached the content owners" in done.json["errors"][INPUT_BLOCK]
+
+
+def test_a_long_excerpt_is_shortened_to_fit_the_forms_metadata() -> None:
+    from handlers.owner_blocks import suggest_modal
+
+    modal = suggest_modal("😀" * 300, "C1", "1.2")
+    metadata = json.loads(modal["private_metadata"])  # still JSON: shortened, never cut
+    assert len(modal["private_metadata"]) <= 3000
+    assert metadata["channel"] == "C1" and metadata["excerpt"].startswith("😀")

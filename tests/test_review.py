@@ -80,7 +80,8 @@ def test_overdue_lists_the_longest_overdue_first(tmp_path: Path) -> None:
 
 
 def test_check_warns_on_entries_not_reviewed_within_review_after_days(tmp_path: Path) -> None:
-    folder = content_with(tmp_path, "2026-11-01")
+    recent = date.today() - timedelta(days=30)  # reviewed a month ago: not due; the 2020 entry is
+    folder = content_with(tmp_path, recent.isoformat())
     env = {**os.environ, "KNOWLEDGE_DIR": str(folder), "REVIEW_AFTER_DAYS": "400"}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "check"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60

@@ -9,12 +9,14 @@ import logging
 import re
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.app import workspace_client
 from bot.fakeslack import BOT_USER_ID, FakeSlack
+from handlers import schedule_blocks
 from knowledge.base import KnowledgeBase
 from knowledge.schedule import Frequency, Schedule, ScheduleError, parse_schedule, parse_time
 from services.checklist_store import Place
@@ -106,7 +108,6 @@ async def test_subscribe_status_and_unsubscribe(app: RunningApp, kb: KnowledgeBa
     assert response.status == 200
     [said] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
     assert said.payload["channel"] == CHANNEL
-    assert f"<@{USER}> subscribed this channel’s" not in said.text  # plain apostrophes only
     assert (
         f"<@{USER}> subscribed this channel's “did you know” tips: one comes every Monday at 09:00 UK time"
         in said.text
@@ -260,25 +261,89 @@ async def test_slack_failing_gives_the_slot_back_for_the_next_tick(
 async def test_removing_the_app_from_a_channel_unsubscribes_it(
     app: RunningApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await subscribe_at(app.deps.schedules, at(1, 8), Schedule(Frequency.DAILY, time(9, 0)))
-    left = {
-        "type": "member_left_channel",
-        "user": "U0SOMEONE",
-        "channel": CHANNEL,
-        "channel_type": "C",
-        "team": TEAM,
-    }
-    await app.event(left)
-    await asyncio.sleep(0.3)
-    assert await app.deps.schedules.subscription(TEAM, CHANNEL) is not None  # someone else left: tips stay
+    for channel in (CHANNEL, "C0STAYS"):
+        await subscribe_at(
+            app.deps.schedules, at(1, 8), Schedule(Frequency.DAILY, time(9, 0)), channel=channel
+        )
+    left = {"type": "member_left_channel", "channel_type": "C", "team": TEAM}
     with caplog.at_level(logging.WARNING, logger="handlers.didyouknow"):
-        await app.event(left | {"user": BOT_USER_ID})
-        for _ in range(100):
+        await app.event(left | {"user": "U0SOMEONE", "channel": "C0STAYS"})  # a person left: tips stay
+        await app.event(left | {"user": BOT_USER_ID, "channel": CHANNEL})  # the app was removed
+        for _ in range(200):
             if await app.deps.schedules.subscription(TEAM, CHANNEL) is None:
                 break
             await asyncio.sleep(0.05)
     assert await app.deps.schedules.subscription(TEAM, CHANNEL) is None
+    assert await app.deps.schedules.subscription(TEAM, "C0STAYS") is not None
     assert f"tips: unsubscribed channel {CHANNEL} in {TEAM}: the app was removed from it" in caplog.text
+    assert "C0STAYS" not in caplog.text
+
+
+async def test_subscribing_again_starts_a_fresh_rotation(app: RunningApp, kb: KnowledgeBase) -> None:
+    schedules, client_for = app.deps.schedules, workspace_client(app.app)
+    daily = Schedule(Frequency.DAILY, time(9, 0))
+    await subscribe_at(schedules, at(1, 8), daily)
+    for day in (1, 2, 3):
+        assert (await schedules.tick(kb, client_for, at(day, 9, 1))).posted == 1
+    await schedules.unsubscribe(TEAM, CHANNEL)
+    await subscribe_at(schedules, at(3, 12), daily)
+    subscription = await schedules.subscription(TEAM, CHANNEL)
+    assert subscription is not None and await schedules.shown(subscription) == 0
+    for day in (4, 7, 8):
+        assert (await schedules.tick(kb, client_for, at(day, 9, 1))).posted == 1
+    shown = tips_in(app.fake)
+    assert shown[3:] == shown[:3]  # the rotation starts again from the first fact, with no repeats in a row
+
+
+async def test_facts_removed_from_the_content_leave_the_rotation(app: RunningApp, kb: KnowledgeBase) -> None:
+    schedules, client_for = app.deps.schedules, workspace_client(app.app)
+    await subscribe_at(schedules, at(1, 8), Schedule(Frequency.DAILY, time(9, 0)))
+    first, second, *rest = kb.facts
+    smaller = KnowledgeBase([e for e in kb.entries if e.id != second.id], kb.checklists)
+    assert (await schedules.tick(kb, client_for, at(1, 9, 1))).posted == 1
+    assert (await schedules.tick(smaller, client_for, at(2, 9, 1))).posted == 1
+    shown = tips_in(app.fake)
+    assert shown == [f"Did you know? {first.title}", f"Did you know? {rest[0].title}"]
+
+
+async def test_a_tip_slack_may_have_taken_is_not_posted_again(app: RunningApp, kb: KnowledgeBase) -> None:
+    schedules, client_for = app.deps.schedules, workspace_client(app.app)
+    await subscribe_at(schedules, at(1, 8), Schedule(Frequency.DAILY, time(9, 0)))
+
+    real = await client_for(TEAM, None, False)
+    assert real is not None
+
+    class TakenThenSilent:
+        """Slack takes the post, and its answer never arrives."""
+
+        async def chat_postMessage(self, **kwargs: Any) -> None:
+            await real.chat_postMessage(**kwargs)
+            raise TimeoutError
+
+    async def silent(_team: str, _enterprise: str | None, _install: bool) -> TakenThenSilent:
+        return TakenThenSilent()
+
+    assert (await schedules.tick(kb, silent, at(1, 9, 1))).posted == 0  # type: ignore[arg-type]
+    assert (await schedules.tick(kb, client_for, at(1, 9, 2))).posted == 0
+    assert len(tips_in(app.fake)) == 1  # posted once, and not again
+
+
+async def test_an_organisation_wide_install_finds_its_token_by_organisation(
+    kb: KnowledgeBase, store: Store
+) -> None:
+    schedules = Schedules(store, schedule_blocks, owner_channel=None, owner_team=None)
+    await schedules.subscribe(
+        Place(TEAM, "E0GRID", CHANNEL), USER, Schedule(Frequency.DAILY), at(1, 8), enterprise_install=True
+    )
+    asked: list[tuple[str, str | None, bool]] = []
+
+    async def client_for(team: str, enterprise: str | None, install: bool) -> None:
+        asked.append((team, enterprise, install))
+        return None  # not found: the tip is skipped, and the subscription kept
+
+    await schedules.tick(kb, client_for, at(1, 9, 1))
+    assert asked == [(TEAM, "E0GRID", True)]
+    assert await schedules.subscription(TEAM, CHANNEL) is not None
 
 
 # --- two processes sharing PostgreSQL -------------------------------------------------------------------------
