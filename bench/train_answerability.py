@@ -60,7 +60,8 @@ class Row:
     """One judged question: its signals, the entry that would be shown, and what would be right."""
 
     question: str
-    words: tuple[str, ...]  # as the search reads them, typos corrected: the word model's input
+    words: tuple[str, ...]  # the question's form as the word model reads it (Searcher.wording)
+    said: tuple[str, ...]  # its words as the search reads them, typos corrected: what duplicates are found by
     signals: Signals | None  # None: an exact reference or no content words, which are not judged
     shown: str | None  # the entry shown when the judge answers; for unjudged questions, the app's answer
     expect: frozenset[str]  # empty for a question to decline
@@ -78,20 +79,23 @@ def rows(kb: KnowledgeBase, questions: QuestionSet) -> list[Row]:
     items = [*questions.answerable, *((q, frozenset[str]()) for q in questions.decline)]
     for question, expect in items:
         text = searchable(question)
-        words = tuple(kb.searcher.tokens(text)) if text is not None else ()
+        said = tuple(kb.searcher.tokens(text)) if text is not None else ()
+        words = kb.searcher.wording(said)
         measured = kb.searcher.signals(text) if text is not None else None
         if measured is not None:
-            found.append(Row(question, words, measured[0], measured[1].id, expect))
+            found.append(Row(question, words, said, measured[0], measured[1].id, expect))
             continue
         answer = kb.searcher.answer(text) if text is not None else None
-        found.append(Row(question, words, None, answer.best.id if answer and answer.best else None, expect))
+        found.append(
+            Row(question, words, said, None, answer.best.id if answer and answer.best else None, expect)
+        )
     return found
 
 
 def worded(row: Row) -> str:
     """A question as compared across sets: its words as the models read them (case, punctuation, markup and
     typos as the search reads them), so that a question another set asks in other punctuation is the same."""
-    return " ".join(row.words) or " ".join(row.question.lower().split())
+    return " ".join(row.said) or " ".join(row.question.lower().split())
 
 
 def fit_words(judged: Iterable[Row]) -> WordModel:

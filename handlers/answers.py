@@ -75,7 +75,11 @@ def render_answer(kb: KnowledgeBase, question: str, answer: Answer, *, private: 
         return notice(reply) if reply else help_card(commands())
     if answer.best is not None:
         return entry_card(
-            kb, [answer.best], feedback=True, alternatives=answer.alternatives, shareable=private
+            kb,
+            [answer.best, *answer.also],
+            feedback=True,
+            alternatives=answer.alternatives,
+            shareable=private,
         )
     if answer.reference is not None:
         kind = answer.reference.kind

@@ -66,7 +66,9 @@ def _plain(text: str) -> str:
     return re.sub(r"[*_]", "", text)
 
 
-def source_line(entry: Entry) -> str:
+def source_line(entry: Entry, *, of: str | None = None) -> str:
+    """Where `entry`'s words come from, as a context line; `of` names what the source is for, when a card
+    quotes entries from more than one ("Principle 11, Principle 12")."""
     source = entry.source
     page = f"“{escape(source.page)}”"
     if source.url:
@@ -75,9 +77,10 @@ def source_line(entry: Entry) -> str:
     if entry.section:
         where += f" ({escape(entry.section)})"
     reviewed = f" · Last reviewed {entry.last_reviewed:%-d %B %Y}" if entry.last_reviewed else ""
+    label = f"Source of {escape(of)}" if of else "Source"
     if entry.background:
-        return f":information_source: Background, not from the framework pages. Source: {where}{reviewed}"
-    return f":books: Source: {where}{reviewed}"
+        return f":information_source: Background, not from the framework pages. {label}: {where}{reviewed}"
+    return f":books: {label}: {where}{reviewed}"
 
 
 def _sections(markdown: str) -> list[Block]:
@@ -209,9 +212,19 @@ def _entry_card(
         line = source_line(entry)
         if line not in sources:
             sources.append(line)
+        # a list's members from elsewhere (a team's own principle 11 among the framework's ten): their sources
+        others: dict[tuple[str, str], list[Entry]] = {}
+        for quoted in _quoted(kb, entry)[1:]:
+            if _origin(quoted) != _origin(entry):
+                others.setdefault(_origin(quoted), []).append(quoted)
+        for group in others.values():
+            line = source_line(group[0], of=", ".join(e.label for e in group))
+            if line not in sources:
+                sources.append(line)
     for line in sources:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
-    fallback.append("Source: " + "; ".join(_source_plain(e) for e in _unique_sources(entries)))
+    every = [quoted for entry in entries for quoted in _quoted(kb, entry)]
+    fallback.append("Source: " + "; ".join(_source_plain(e) for e in _unique_sources(every)))
     if shared_by:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"Shared by <@{shared_by}>")]))
     if thanks:
@@ -237,6 +250,16 @@ def _entry_card(
     if buttons:
         blocks.append(ActionsBlock(block_id="card_actions", elements=buttons))
     return Message(text=truncate("\n".join(fallback), 4000), blocks=[b.to_dict() for b in blocks])
+
+
+def _quoted(kb: KnowledgeBase, entry: Entry) -> list[Entry]:
+    """The entries whose words a card for `entry` shows: itself, and for a list its introduction and members,
+    so that a team's own principle listed with the framework's is shown with its own source."""
+    return [entry, *kb.intro_of(entry), *kb.members_of(entry), *kb.listed_after(entry)]
+
+
+def _origin(entry: Entry) -> tuple[str, str]:
+    return entry.source.framework, entry.source.page
 
 
 def _unique_sources(entries: Sequence[Entry]) -> list[Entry]:

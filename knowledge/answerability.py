@@ -2,11 +2,12 @@
 
 The search ranks entries; this decides whether the best of them is an answer or a coincidence of words. Hand-set
 thresholds (share of the question recognised, share the best entry explains, ...) each see one signal; the model
-weighs them all together, with one more: how much the question's own wording reads like the questions the
-framework answers, from a word model (logistic regression over its words and pairs of words: "principle",
-"the nos", "when did" one way; "my", "next", "anyone know", "cost code" the other). Office questions put in the
-framework's words ("when's the next commissioning board") score well on the search's measures and badly on
-that one.
+weighs them all together, with one more: how much the question's form reads like the questions the content
+answers, from a word model (logistic regression over its words and pairs of words, with every word the content
+knows masked as <k>: "which principle <k>", "when did" one way; "my", "next", "anyone know", "payslip" the
+other; see Searcher.wording). The word model never sees which topics the content has, so a team's own entries
+need no retraining: the judge is measured on entries held out of its training and on a folder of local content
+it never saw (bench/answers.py).
 
 Both are trained by `bench/train_answerability.py` on the labelled question sets in `bench/` (scikit-learn): the
 trees on the word model's figure for each question as a model that never saw the question's set gives it, as

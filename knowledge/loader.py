@@ -76,10 +76,14 @@ def load_knowledge(
     if problems or trees is None:
         raise KnowledgeError(problems)
     kb = KnowledgeBase(entries, checklists, vocabulary, FreeQuestions(trees))
-    changed = changed_probes(trees, kb.signals_of)
+    # The probes tell whether the model was trained on this search code. They are measured on the content it
+    # shipped with: a team's own content changes their figures without making the model stale, since the
+    # model reads only measures and the masked form of a question (never which topics the content has).
+    same_content = folder.resolve() == DEFAULT_DIR.resolve()
+    changed = changed_probes(trees, kb.signals_of) if same_content and model is None else []
     if changed:
         logger.warning(
-            "the answerability model was trained on other content or search code (%d of %d probes differ): "
+            "the answerability model was trained on other search code (%d of %d probes differ): "
             "answers may be less accurate until it is retrained (python bench/train_answerability.py)",
             len(changed),
             len(trees.probes),

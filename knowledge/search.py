@@ -38,6 +38,9 @@ INCIDENTAL_WORD = 0.5
 ALSO_IN_FIELD = 0.25
 ALIAS_PHRASE_BONUS = 1.5  # every word of one of the entry's aliases is in the question
 EXACT_ALIAS_BONUS = 1.0  # ... and the question has no other words
+PAIR_BONUS = (
+    0.5  # two words side by side in the question, as in one of the entry's fields (times that field's weight)
+)
 SYNONYM_WEIGHT = 0.7  # a word found through synonyms.yaml counts for this share of the word itself
 MIN_SCORE = 1.0  # below this the best match is a coincidence of common words
 # The share of the question's meaning (words weighted by rarity; a word the base has never seen weighs as
@@ -158,6 +161,12 @@ _SECTION_NAMES = {
 _NAME_JOINERS = frozenset({"for", "of", "and", "the", "in"})
 _SENTENCES = re.compile(r"[.?!:;()\n\"]+|\s[-\u2013\u2014]\s")
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*|\d+")
+# The names of the kinds of entry, which the word model reads as words (see Searcher.wording)
+_KIND_WORDS = frozenset(
+    {*_REFERENCE_KINDS, "standard", "standards", "nms", "fact", "facts", "definition", "glossary", "list"}
+)
+_LIST_JOINERS = frozenset({"and", "or", "vs", "versus", "v", "to"})
+_PARENTHESIS = re.compile(r"\([^)]*\)")
 _EXTRA_VOCAB = ("principle", "principles", "function", "functions", "nos", "service", "services")
 
 
@@ -187,6 +196,8 @@ class Answer:
     terms: tuple[str, ...] = field(default=())
     # declined, but this entry came close: offered as the nearest the framework comes, not as an answer
     nearest: Entry | None = None
+    # a question about several entries ("principles 3 and 7"): the others, shown with `best` on one card
+    also: tuple[Entry, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -211,6 +222,9 @@ class _Doc:
     title: frozenset[str] = frozenset()
     said: str = ""  # the title and text as words, each between spaces: where exact references are looked for
     said_stems: frozenset[str] = frozenset()  # the same words' stems
+    # each pair of adjacent content words in any field, with the weight of the best field it is in: a question
+    # that says "lead provider" or "market position statement" as an entry's own words do is about that entry
+    pairs: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def about(self, stemmed: str, synonyms: Mapping[str, frozenset[str]]) -> bool:
         """Whether this entry is about the question's word `stemmed`, itself or through a synonym."""
@@ -247,6 +261,9 @@ class Searcher:
             }
             in_fields: dict[str, list[float]] = defaultdict(list)
             for name, value in fields.items():
+                for part in entry.aliases if name.startswith("alias") else (value,):
+                    for pair in itertools.pairwise(_content_stems(words(fold(part)))):
+                        doc.pairs[pair] = max(doc.pairs.get(pair, 0.0), FIELD_WEIGHTS[name])
                 tokens = words(fold(value))
                 seen.update(tokens)
                 for token in tokens:
@@ -260,7 +277,9 @@ class Searcher:
                 # entry whose title, text and aliases all say "providers" is more about providers than one
                 # alias that mentions them
                 doc.weights[stemmed] = max(found) + ALSO_IN_FIELD * (len(found) - 1)
-            for alias in entry.aliases:
+            # the title is what the entry's owner says it is about: a phrase like an alias ("Lead provider
+            # (definition)" is "lead provider"), so an entry written with no aliases is found by its name
+            for alias in (_PARENTHESIS.sub("", entry.title), *entry.aliases):
                 stems = frozenset(_content_stems(words(fold(alias))))
                 if stems:
                     doc.aliases.append(stems)
@@ -328,45 +347,105 @@ class Searcher:
         match = process.extractOne(token, self._vocabulary, scorer=fuzz.ratio, score_cutoff=85)
         return str(match[0]) if match else token
 
+    def wording(self, tokens: Sequence[str]) -> tuple[str, ...]:
+        """The question as the word model reads it: its form, with the content's topics masked. Little words
+        ("when", "my", "anyone") and the names of the kinds ("principle", "nos") stay as they are; a word
+        naming the framework (synonyms.yaml's `scope`) becomes <s>, one of office life (`outside`) <o>, a
+        number <n>, and any word the content knows <k>. A word the content does not know stays itself, since
+        "ehcp" or "payslip" unknown says the question is about something else. So the model learns how the
+        questions the content answers are put, never which topics it has: a team's new entry on family hubs
+        makes "what do family hubs offer" read "what do <k> <k> offer", like any question the content answers.
+        """
+        masked = []
+        for token in tokens:
+            stemmed = stem(token)
+            if token in _KIND_WORDS or token in STOP_WORDS:
+                masked.append(token)
+            elif stemmed in self._scope:
+                masked.append("<s>")
+            elif stemmed in self._outside:
+                masked.append("<o>")
+            elif token.isdigit() or stemmed in _NUMBER_STEMS or _ORDINAL.match(token):
+                masked.append("<n>")
+            elif stemmed in self._idf or stemmed in self._synonyms:
+                masked.append("<k>")
+            else:
+                masked.append(token)
+        return tuple(masked)
+
     def reference(self, tokens: Sequence[str]) -> Reference | None:
         """'principle 9', 'principle number nine', 'the ninth principle', 'p9', 'NOS function 3', 'NOS f3'."""
-        for i, token in enumerate(tokens):
-            p_number = _P_NUMBER.match(token)
-            if p_number:
-                return self._ref("principle", int(p_number.group(1)))
-            f_number = _F_NUMBER.match(token)
-            if f_number and i > 0 and tokens[i - 1] == "nos":
-                return self._ref("nos_function", int(f_number.group(1)))
-            kind = _REFERENCE_KINDS.get(token)
-            if kind is None:
+        found = self.references(tokens)
+        return found[0] if found else None
+
+    def references(self, tokens: Sequence[str]) -> list[Reference]:
+        """Every exact reference in the question, in order and each once: "principles 3 and 7", "difference
+        between principle 8 and 9", "p4 vs p10", "principle 2 and NOS function 1"."""
+        found: dict[tuple[str, int], Reference] = {}
+        for i in range(len(tokens)):
+            at = self._reference_at(tokens, i)
+            if at is None:
                 continue
-            if token == "nos" and i + 1 < len(tokens) and tokens[i + 1] in ("function", "functions"):
-                continue  # "nos function 3": let "function" take it
-            after = [t for t in tokens[i + 1 : i + 3] if t not in _NUMBER_FILLERS][:1]
-            for candidate in after:
-                number = parse_number(candidate)
-                if number is not None:
-                    return self._ref(kind, number)
-            # "the ninth principle", "the 5th commissioning principle", "the 3rd one in the principles list":
-            # the nearest ordinal shortly before; "the last principle", "the last NOS function": the highest
-            before = [t for t in tokens[max(0, i - 3) : i] if t not in _KIND_QUALIFIERS][-1:]
-            if before and before[0] in _LAST and token in _SINGULAR_KINDS and kind in self._last:
-                return self._ref(kind, self._last[kind])
-            # an ordinal before the kind, with only filler between: "the 3rd one in the principles list", but
-            # not "a second question about the principle" or "our first two principles workshops"
-            start = self._of_the(tokens, i)
-            if start is not None and start >= 0 and tokens[start] in _LAST and kind in self._last:
-                return self._ref(kind, self._last[kind])  # "the last of the ten principles"
-            # or "no. 5 of the 10 principles", "number 5 principle" (but not "there are no 10 principles")
-            numbered = start is not None or token in _SINGULAR_KINDS
-            start = i - 1 if start is None else start
-            for j in range(start, max(-1, start - 4), -1):
-                if _ORDINAL.match(tokens[j]) or (numbered and _numbered(tokens, j)):
-                    number = parse_number(tokens[j])
-                    if number is not None:
-                        return self._ref(kind, number)
-                if tokens[j] not in _ORDINAL_FILLER:
+            reference, after = at
+            found.setdefault((reference.kind, reference.number), reference)
+            # "principles 3 and 7", "principle 3, 5 and 7", "principle 8 or 9": more of the same kind
+            k = after + 1 if after is not None else len(tokens)
+            while k < len(tokens):
+                k += tokens[k] in _LIST_JOINERS
+                number = parse_number(tokens[k]) if k < len(tokens) else None
+                if number is None or _YEAR.match(tokens[k]):
                     break
+                # "principles 1 to 3" is a range: every one of them
+                low = list(found)[-1][1]
+                numbers = (
+                    range(low + 1, number + 1) if tokens[k - 1] == "to" and low < number <= 12 else [number]
+                )
+                for n in numbers:
+                    more = self._ref(reference.kind, n)
+                    found.setdefault((more.kind, more.number), more)
+                k += 1
+        return list(found.values())
+
+    def _reference_at(self, tokens: Sequence[str], i: int) -> tuple[Reference, int | None] | None:
+        """The reference whose kind (or "p9") is at `i`, if there is one, and where its number is when the
+        number follows the kind ("principle 3"), so that a list of numbers can be read on from there."""
+        token = tokens[i]
+        p_number = _P_NUMBER.match(token)
+        if p_number:
+            return self._ref("principle", int(p_number.group(1))), None
+        f_number = _F_NUMBER.match(token)
+        if f_number and i > 0 and tokens[i - 1] == "nos":
+            return self._ref("nos_function", int(f_number.group(1))), None
+        kind = _REFERENCE_KINDS.get(token)
+        if kind is None:
+            return None
+        if token == "nos" and i + 1 < len(tokens) and tokens[i + 1] in ("function", "functions"):
+            return None  # "nos function 3": let "function" take it
+        after = [(j, t) for j, t in enumerate(tokens[i + 1 : i + 3], i + 1) if t not in _NUMBER_FILLERS][:1]
+        for j, candidate in after:
+            number = parse_number(candidate)
+            if number is not None:
+                return self._ref(kind, number), j
+        # "the ninth principle", "the 5th commissioning principle", "the 3rd one in the principles list":
+        # the nearest ordinal shortly before; "the last principle", "the last NOS function": the highest
+        before = [t for t in tokens[max(0, i - 3) : i] if t not in _KIND_QUALIFIERS][-1:]
+        if before and before[0] in _LAST and token in _SINGULAR_KINDS and kind in self._last:
+            return self._ref(kind, self._last[kind]), None
+        # an ordinal before the kind, with only filler between: "the 3rd one in the principles list", but
+        # not "a second question about the principle" or "our first two principles workshops"
+        start = self._of_the(tokens, i)
+        if start is not None and start >= 0 and tokens[start] in _LAST and kind in self._last:
+            return self._ref(kind, self._last[kind]), None  # "the last of the ten principles"
+        # or "no. 5 of the 10 principles", "number 5 principle" (but not "there are no 10 principles")
+        numbered = start is not None or token in _SINGULAR_KINDS
+        start = i - 1 if start is None else start
+        for j in range(start, max(-1, start - 4), -1):
+            if _ORDINAL.match(tokens[j]) or (numbered and _numbered(tokens, j)):
+                number = parse_number(tokens[j])
+                if number is not None:
+                    return self._ref(kind, number), None
+            if tokens[j] not in _ORDINAL_FILLER:
+                break
         return None
 
     @staticmethod
@@ -383,8 +462,9 @@ class Searcher:
         return k - 2 if k >= 1 and tokens[k - 1 : k + 1] == ["of", "the"] else None
 
     def asked_kind(self, tokens: Sequence[str]) -> str | None:
-        """ "which principle ...", "what nos function ...": the question asks for one entry of that kind."""
-        word = _asked_about(tokens, _SINGULAR_KINDS, between=_KIND_QUALIFIERS)
+        """ "which principle ...", "is there a principle ...", "any nos function ...": the question asks for one
+        entry of that kind."""
+        word = _asked_about(tokens, _SINGULAR_KINDS, _ASKING_FOR_ONE, between=_KIND_QUALIFIERS)
         return _REFERENCE_KINDS[word] if word else None
 
     def _ref(self, kind: str, number: int) -> Reference:
@@ -450,6 +530,7 @@ class Searcher:
             for index, weight in self._postings[stemmed]:
                 scores[index] += term * weight
         everything = set(terms)
+        pairs = list(dict.fromkeys(itertools.pairwise(stems)))  # in order, so sums are alike in every process
         hits = []
         for index, score in scores.items():
             doc = self._docs[index]
@@ -461,6 +542,10 @@ class Searcher:
                     bonus = sum(self._term_weight(s) * terms[s] for s in sorted(alias))
                     phrase = max(phrase, bonus * (1 + EXACT_ALIAS_BONUS) if alias == query else bonus)
             total = score + ALIAS_PHRASE_BONUS * phrase
+            for first, second in pairs:
+                in_field = doc.pairs.get((first, second), 0.0)
+                if in_field:
+                    total += PAIR_BONUS * in_field * min(self._term_weight(first), self._term_weight(second))
             if doc.entry.background:
                 total *= BACKGROUND_WEIGHT
             if doc.entry.kind == "collection":
@@ -599,8 +684,12 @@ class Searcher:
         model (knowledge/answerability.py); a search within one kind, as a command's topic words are, by the
         hand rules, since the command already says what it is about."""
         tokens = self.tokens(query)
-        reference = self.reference(tokens)
-        if reference is not None and (kinds is None or reference.kind in kinds):
+        references = [r for r in self.references(tokens) if kinds is None or r.kind in kinds]
+        named = [r.entry for r in references if r.entry is not None]
+        if len(named) > 1:  # "difference between principle 8 and 9": every one named, in the order asked
+            return Answer(best=named[0], also=tuple(named[1:]), reference=references[0])
+        if references:
+            reference = references[0]
             return Answer(best=reference.entry, reference=reference, declined=reference.entry is None)
         stems = _content_stems(tokens)
         content = [s for s in stems if s not in _NUMBER_STEMS]
@@ -734,7 +823,7 @@ class Searcher:
                 # explained by the best entry, or an explicit request for a list or a definition
                 rules_answer=hits[0].score >= MIN_SCORE
                 and (asks_for_a_list or asks_what_a_term_means or (enough and explained >= MIN_EXPLAINED)),
-                words=tuple(tokens),
+                words=self.wording(tokens),
                 names_a_known_act=self._quotes_the_act_named(tokens, top),
             ),
         )

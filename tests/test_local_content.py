@@ -1,0 +1,134 @@
+"""Content is the team's to change: an entry a team adds to its KNOWLEDGE_DIR is found by the questions people
+ask about it, shown with its own source, and needs no retraining and no code change (issue 13)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.fakeslack import BOT_USER_ID, FakeSlack
+from bot.payloads import message_event
+from knowledge.loader import DEFAULT_DIR, load_knowledge
+from tests.slack import CHANNEL, TEAM, USER, RunningApp, new_ts, start_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Written as a content owner would: no aliases, no keywords, the team's own source
+LOCAL = """source: {framework: Northshire County Council, page: Commissioning in Northshire}
+entries:
+  - id: ns-family-hubs
+    kind: fact
+    title: Northshire's family hubs
+    text: >-
+      Northshire runs seven family hubs, one in each district, offering midwifery clinics, health visiting,
+      parenting courses and SEND advice for families with children from pregnancy to 19 (25 with SEND).
+    owner: Early help commissioning team
+    source:
+      framework: Northshire County Council
+      page: Family hubs
+      url: https://northshire.example/family-hubs
+  - id: ns-principle-11
+    kind: principle
+    number: 11
+    title: Social value in every contract
+    text: >-
+      Every contract Northshire commissions must say what social value it will deliver for Northshire
+      residents.
+    source:
+      framework: Northshire County Council
+      page: Northshire local principles
+  - id: ns-gloss-lead-provider
+    kind: glossary
+    title: Lead provider (definition)
+    text: >-
+      A lead provider holds the contract with the council and subcontracts parts of the service to other
+      organisations, staying accountable for the quality of the whole.
+    source:
+      framework: Northshire County Council
+      page: Commissioning glossary
+"""
+
+
+@pytest.fixture
+def local_content(tmp_path: Path) -> Path:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(
+        DEFAULT_DIR, folder, ignore=shutil.ignore_patterns("*.py", "*.json", "*.txt", "__pycache__")
+    )
+    (folder / "northshire.yaml").write_text(LOCAL, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+async def local_app(fake_slack: FakeSlack, sqlite_url: str, local_content: Path) -> AsyncIterator[RunningApp]:
+    running = await start_app(fake_slack, sqlite_url, knowledge_dir=local_content)
+    yield running
+    await running.stop()
+
+
+def mention(text: str) -> dict[str, object]:
+    return message_event(
+        f"<@{BOT_USER_ID}> {text}", channel=CHANNEL, user=USER, ts=new_ts(), team_id=TEAM, mention=True
+    )
+
+
+async def test_a_new_local_entry_is_found_and_shown_with_its_own_source(local_app: RunningApp) -> None:
+    await local_app.event(mention("how many family hubs have we got and what do they offer?"))
+    [posted] = await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert "Northshire runs seven family hubs" in posted.text
+    assert "Northshire County Council" in posted.text and "Family hubs" in posted.text
+    assert "East Midlands" not in posted.text  # a local entry is never attributed to the framework's pages
+
+
+async def test_a_local_definition_is_found_by_its_name(local_app: RunningApp) -> None:
+    response, _ = await local_app.command("/commissioning", "what's a lead provider?")
+    assert "subcontracts parts of the service" in response.shown
+    assert "Commissioning glossary" in response.shown and "East Midlands" not in response.shown
+
+
+async def test_the_list_of_principles_shows_each_members_source(local_app: RunningApp) -> None:
+    response, _ = await local_app.command("/principle", "")
+    shown = response.shown
+    assert "Every contract Northshire commissions must say what social value" in shown
+    assert "5 - Commissioning Principles" in shown  # the framework's ten, with their source
+    assert "Source of Principle 11: Social value in every contract: Northshire County Council" in shown
+    single, _ = await local_app.command("/principle", "11")
+    assert "Northshire local principles" in single.shown and "East Midlands" not in single.shown
+
+
+def test_a_teams_own_content_needs_no_retraining(
+    local_content: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        kb = load_knowledge(local_content)
+    assert "retrain" not in caplog.text
+    assert kb.get("ns-family-hubs") is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    checked = subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        env={**env, "KNOWLEDGE_DIR": str(local_content)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "55 entries" in checked.stdout and "retrain" not in checked.stdout
+
+
+async def test_a_question_about_several_principles_shows_each(local_app: RunningApp) -> None:
+    await local_app.event(mention("what's the difference between principle 8 and 9?"))
+    [posted] = await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert "Continuously evaluate current and developing services" in posted.text
+    assert "Spend money wisely to secure effective and efficient services" in posted.text
+    await local_app.event(mention("principles 1 to 3 please"))
+    posted = (await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=2))[-1]
+    for words in ("Put the needs of children", "Provide leadership", "Provide preventative services"):
+        assert words in posted.text
