@@ -8,7 +8,7 @@ from handlers.blocks import Message, decline_card, entry_card, escape, help_card
 from handlers.catalog import commands
 from knowledge.base import KnowledgeBase
 from knowledge.model import MEMBER_NOUNS
-from knowledge.search import Answer
+from knowledge.search import Answer, Reference
 from knowledge.text import as_read, emoji_in, fold, searchable
 from services.metrics import Metrics
 
@@ -80,19 +80,25 @@ def render_answer(kb: KnowledgeBase, question: str, answer: Answer, *, private: 
             feedback=True,
             alternatives=answer.alternatives,
             shareable=private,
+            note=" ".join(_no_such(kb, missing) for missing in answer.missing) or None,
         )
     if answer.reference is not None:
         kind = answer.reference.kind
         count = len(kb.members(kind))
-        label = MEMBER_NOUNS[kind]
         return notice(
-            f"There is no {label} {answer.reference.number}: there are {count}.",
+            _no_such(kb, answer.reference),
             detail=f"Ask for one of 1 to {count}, or see them all with `/{'principle' if kind == 'principle' else 'nos' if kind == 'nos_function' else 'standards'}`.",
         )
     # as the person would read it in Slack: "@Commissioning Guide what's the weather" shows its words, not the
     # raw <@U…> markup; escaped all the same
     shown = escape(truncate(as_read(question), 200))
     return decline_card(OUT_OF_SCOPE.format(question=shown), WHAT_I_KNOW, answer.nearest)
+
+
+def _no_such(kb: KnowledgeBase, reference: Reference) -> str:
+    """ "There is no principle 99: there are 10." """
+    label = MEMBER_NOUNS[reference.kind]
+    return f"There is no {label} {reference.number}: there are {len(kb.members(reference.kind))}."
 
 
 def count(metrics: Metrics, answer: Answer, route: str) -> None:

@@ -159,6 +159,7 @@ def entry_card(
     feedback: bool = False,
     alternatives: Sequence[Entry] = (),
     thanks: str | None = None,
+    note: str | None = None,
 ) -> Message:
     """A card quoting one or more entries with their sources.
 
@@ -167,7 +168,7 @@ def entry_card(
     old content are never looked up again and age out of the cache).
     """
     return _entry_card(
-        kb, tuple(entries), heading, shared_by, shareable, feedback, tuple(alternatives), thanks
+        kb, tuple(entries), heading, shared_by, shareable, feedback, tuple(alternatives), thanks, note
     )
 
 
@@ -181,6 +182,7 @@ def _entry_card(
     feedback: bool,
     alternatives: tuple[Entry, ...],
     thanks: str | None,
+    note: str | None,
 ) -> Message:
     """A card quoting one or more entries with their sources (see entry_card).
 
@@ -192,9 +194,13 @@ def _entry_card(
         feedback: add "Did this help?" buttons (answers to questions).
         alternatives: other entries that answer almost as well, offered as "Did you mean" buttons.
         thanks: shown where the feedback buttons were, once someone has used them.
+        note: a line above the entries, such as what the question asked for that is not there.
     """
     blocks: list[Block] = []
     fallback: list[str] = []
+    if note:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(note, SECTION_LIMIT))]))
+        fallback.append(note)
     title = heading or (entries[0].label if len(entries) == 1 else None)
     if title:
         blocks.append(HeaderBlock(text=PlainTextObject(text=truncate(title, HEADER_LIMIT))))
@@ -209,18 +215,9 @@ def _entry_card(
         body, lines = _entry_body(kb, entry)
         blocks.extend(body)
         fallback.extend(lines)
-        line = source_line(entry)
+    for line in _source_lines(kb, entries):
         if line not in sources:
             sources.append(line)
-        # a list's members from elsewhere (a team's own principle 11 among the framework's ten): their sources
-        others: dict[tuple[str, str], list[Entry]] = {}
-        for quoted in _quoted(kb, entry)[1:]:
-            if _origin(quoted) != _origin(entry):
-                others.setdefault(_origin(quoted), []).append(quoted)
-        for group in others.values():
-            line = source_line(group[0], of=", ".join(e.label for e in group))
-            if line not in sources:
-                sources.append(line)
     for line in sources:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
     every = [quoted for entry in entries for quoted in _quoted(kb, entry)]
@@ -250,6 +247,23 @@ def _entry_card(
     if buttons:
         blocks.append(ActionsBlock(block_id="card_actions", elements=buttons))
     return Message(text=truncate("\n".join(fallback), 4000), blocks=[b.to_dict() for b in blocks])
+
+
+def _source_lines(kb: KnowledgeBase, entries: Sequence[Entry]) -> list[str]:
+    """A source line for each entry; when the card quotes words from more than one source (a team's own
+    principle beside the framework's, in a list or a comparison), each line says which entries it is for."""
+    by_origin: dict[tuple[str, str], list[Entry]] = {}
+    for entry in entries:
+        for quoted in _quoted(kb, entry):
+            if quoted is entry or _origin(quoted) != _origin(entry):
+                by_origin.setdefault(_origin(quoted), []).append(quoted)
+    if len(by_origin) == 1:
+        return [source_line(entry) for entry in entries]
+    lines = []
+    for group in by_origin.values():
+        named = [e for e in group if e in entries] or group  # the card's own entries, else the listed ones
+        lines.append(source_line(named[0], of=", ".join(e.label for e in named)))
+    return lines
 
 
 def _quoted(kb: KnowledgeBase, entry: Entry) -> list[Entry]:

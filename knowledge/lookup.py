@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from knowledge.base import KnowledgeBase
 from knowledge.model import MEMBER_NOUNS, Entry
+from knowledge.search import LIST_JOINERS
 from knowledge.text import fold, parse_number, words
 
 MAX_MATCHES = 3
@@ -23,6 +24,7 @@ class Lookup:
     problem: str | None = None
 
 
+_KIND_WORDS = {"principle": "principle", "nos_function": "function", "service": "service"}
 _PLURALS = {"principle": "principles", "nos_function": "functions", "service": "services"}
 _EXAMPLES = {
     "principle": "a word such as `partnership` or `money`",
@@ -55,6 +57,13 @@ def lookup(kb: KnowledgeBase, kind: str, command: str, argument: str) -> Lookup:
         return Lookup(problem=f"There is no {label} {shown}: there are {count}. {usage}")
     tokens = words(fold(text))
     numbers = [n for n in (parse_number(t) for t in tokens) if n is not None]
+    if len(numbers) > 1 and all(parse_number(t) is not None or t in LIST_JOINERS for t in tokens):
+        # "/principle 3 and 7", "/principle 1 to 3", "/nos 2, 4": each one, or what is not there
+        asked = kb.searcher.references([_KIND_WORDS[kind], *tokens])
+        missing = [r.number for r in asked if r.entry is None]
+        if missing:
+            return Lookup(problem=f"There is no {label} {missing[0]}: there are {count}. {usage}")
+        return Lookup(entries=tuple(r.entry for r in asked if r.entry is not None))
     if numbers and len(tokens) <= 2:
         entry = kb.member(kind, numbers[0])
         if entry is None:

@@ -165,7 +165,7 @@ _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*|\d+")
 _KIND_WORDS = frozenset(
     {*_REFERENCE_KINDS, "standard", "standards", "nms", "fact", "facts", "definition", "glossary", "list"}
 )
-_LIST_JOINERS = frozenset({"and", "or", "vs", "versus", "v", "to"})
+LIST_JOINERS = frozenset({"and", "or", "vs", "versus", "v", "to"})
 _PARENTHESIS = re.compile(r"\([^)]*\)")
 _EXTRA_VOCAB = ("principle", "principles", "function", "functions", "nos", "service", "services")
 
@@ -198,6 +198,8 @@ class Answer:
     nearest: Entry | None = None
     # a question about several entries ("principles 3 and 7"): the others, shown with `best` on one card
     also: tuple[Entry, ...] = ()
+    # references in the question to entries there are not ("principle 99" in "compare principle 2 with 99")
+    missing: tuple[Reference, ...] = ()
 
     @property
     def answered(self) -> bool:
@@ -388,23 +390,28 @@ class Searcher:
                 continue
             reference, after = at
             found.setdefault((reference.kind, reference.number), reference)
-            # "principles 3 and 7", "principle 3, 5 and 7", "principle 8 or 9": more of the same kind
-            k = after + 1 if after is not None else len(tokens)
-            while k < len(tokens):
-                k += tokens[k] in _LIST_JOINERS
-                number = parse_number(tokens[k]) if k < len(tokens) else None
-                if number is None or _YEAR.match(tokens[k]):
-                    break
-                # "principles 1 to 3" is a range: every one of them
-                low = list(found)[-1][1]
-                numbers = (
-                    range(low + 1, number + 1) if tokens[k - 1] == "to" and low < number <= 12 else [number]
-                )
-                for n in numbers:
-                    more = self._ref(reference.kind, n)
-                    found.setdefault((more.kind, more.number), more)
-                k += 1
+            if after is not None:
+                for number in self._listed_on(tokens, after, reference.kind):
+                    found.setdefault((reference.kind, number), self._ref(reference.kind, number))
         return list(found.values())
+
+    def _listed_on(self, tokens: Sequence[str], at: int, kind: str) -> list[int]:
+        """The numbers listed after the one at `at`: "principles 3 and 7", "3, 5 and 7", "8 or 9", and "1 to 3"
+        as a range (up to the kind's last member; a range beyond it names only its end)."""
+        numbers: list[int] = []
+        last = parse_number(tokens[at]) or 0
+        k = at + 1
+        while k < len(tokens):
+            joiner = tokens[k] if tokens[k] in LIST_JOINERS else None
+            k += joiner is not None
+            number = parse_number(tokens[k]) if k < len(tokens) else None
+            if number is None or _YEAR.match(tokens[k]):
+                break
+            in_range = joiner == "to" and last < number <= self._last.get(kind, 0)
+            numbers.extend(range(last + 1, number + 1) if in_range else [number])
+            last = number
+            k += 1
+        return numbers
 
     def _reference_at(self, tokens: Sequence[str], i: int) -> tuple[Reference, int | None] | None:
         """The reference whose kind (or "p9") is at `i`, if there is one, and where its number is when the
@@ -686,11 +693,12 @@ class Searcher:
         tokens = self.tokens(query)
         references = [r for r in self.references(tokens) if kinds is None or r.kind in kinds]
         named = [r.entry for r in references if r.entry is not None]
-        if len(named) > 1:  # "difference between principle 8 and 9": every one named, in the order asked
-            return Answer(best=named[0], also=tuple(named[1:]), reference=references[0])
-        if references:
-            reference = references[0]
-            return Answer(best=reference.entry, reference=reference, declined=reference.entry is None)
+        missing = tuple(r for r in references if r.entry is None)
+        if named:  # "difference between principle 8 and 9": every one named, in the order asked
+            first = next(r for r in references if r.entry is not None)
+            return Answer(best=named[0], also=tuple(named[1:]), reference=first, missing=missing)
+        if references:  # "principle 99": none of those named is there
+            return Answer(reference=references[0], declined=True)
         stems = _content_stems(tokens)
         content = [s for s in stems if s not in _NUMBER_STEMS]
         if not content:

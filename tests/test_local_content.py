@@ -132,3 +132,33 @@ async def test_a_question_about_several_principles_shows_each(local_app: Running
     posted = (await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=2))[-1]
     for words in ("Put the needs of children", "Provide leadership", "Provide preventative services"):
         assert words in posted.text
+
+
+async def test_a_comparison_across_sources_says_which_source_is_whose(local_app: RunningApp) -> None:
+    response, _ = await local_app.command("/commissioning", "principles 9 and 11")
+    shown = response.shown
+    assert "Spend money wisely to secure effective and efficient services" in shown
+    assert "Every contract Northshire commissions must say what social value" in shown
+    assert "Source of Principle 9: Spend money wisely: East Midlands Regional Framework" in shown
+    assert "Source of Principle 11: Social value in every contract: Northshire County Council" in shown
+
+
+async def test_a_reference_to_an_entry_that_is_not_there_is_said_beside_the_ones_that_are(
+    local_app: RunningApp,
+) -> None:
+    response, _ = await local_app.command("/commissioning", "compare principle 2 with principle 99")
+    assert "There is no principle 99: there are 11." in response.shown
+    assert "Provide leadership for commissioning at the highest level" in response.shown
+
+
+async def test_a_command_takes_several_numbers(local_app: RunningApp) -> None:
+    both, _ = await local_app.command("/principle", "3 and 7")
+    assert "Provide preventative services" in both.shown and "Provide timely information" in both.shown
+    some, _ = await local_app.command("/nos", "2, 4")
+    assert (
+        "NOS function 2" in some.shown
+        and "NOS function 4" in some.shown
+        and "NOS function 3" not in some.shown
+    )
+    wrong, _ = await local_app.command("/principle", "3 and 70")
+    assert "There is no principle 70: there are 11." in wrong.shown and "Traceback" not in wrong.shown
