@@ -80,7 +80,7 @@ def load_knowledge(
     # shipped with: a team's own content changes their figures without making the model stale, since the
     # model reads only measures and the masked form of a question (never which topics the content has).
     same_content = folder.resolve() == DEFAULT_DIR.resolve()
-    changed = changed_probes(trees, kb.signals_of) if same_content and model is None else []
+    changed = changed_probes(trees, kb.signals_of) if same_content else []
     if changed:
         logger.warning(
             "the answerability model was trained on other search code (%d of %d probes differ): "

@@ -252,19 +252,22 @@ class Searcher:
         for entry in entries:
             said = words(fold(f"{entry.title} {entry.text}"))
             doc = _Doc(entry, said=f" {' '.join(said)} ", said_stems=frozenset(stem(w) for w in said))
+            multiword = tuple(a for a in entry.aliases if len(a.split()) > 1)
             fields = {
                 # a one-word alias is a word the entry is about; a word of a longer alias ("test" in "soft
                 # market testing") counts as much as a word of the text, and the whole phrase earns its bonus
                 "alias": " ".join(a for a in entry.aliases if len(a.split()) == 1),
-                "alias_phrase": " ".join(a for a in entry.aliases if len(a.split()) > 1),
+                "alias_phrase": " ".join(multiword),
                 "keyword": " ".join(entry.keywords),
                 "title": entry.title,
                 "text": entry.text,
             }
             in_fields: dict[str, list[float]] = defaultdict(list)
             for name, value in fields.items():
-                for part in entry.aliases if name.startswith("alias") else (value,):
-                    for pair in itertools.pairwise(_content_stems(words(fold(part)))):
+                # a one-word alias has no pairs; the longer ones are paired each on its own, not across aliases
+                phrases = () if name == "alias" else multiword if name == "alias_phrase" else (value,)
+                for phrase in phrases:
+                    for pair in itertools.pairwise(_content_stems(words(fold(phrase)))):
                         doc.pairs[pair] = max(doc.pairs.get(pair, 0.0), FIELD_WEIGHTS[name])
                 tokens = words(fold(value))
                 seen.update(tokens)
