@@ -163,6 +163,6 @@ class KnowledgeFile(_Frozen):
     synonyms: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # words that name the whole subject ("framework"), so weigh little in search
     generic: tuple[str, ...] = ()
-    # words that say a question is about the framework at all ("principle", "NOS"): see knowledge/search.py
+    # words that say a question is about the framework at all ("principle", "NOS"): see knowledge/search/index.py
     scope: tuple[str, ...] = ()
     outside: tuple[str, ...] = ()

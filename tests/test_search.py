@@ -5,6 +5,8 @@ which."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -442,3 +444,20 @@ def test_asking_by_name_for_a_list_or_one_of_a_kind_is_answered(
     kb: KnowledgeBase, question: str, expected: str
 ) -> None:
     assert best(kb, question) == expected
+
+
+def test_the_search_words_and_weights_are_configuration_checked_at_start(tmp_path: Path) -> None:
+    """language.yaml holds the search's own words and weights; a mistake in it names the field at start."""
+    from pydantic import ValidationError
+
+    from knowledge.search.language import LANGUAGE_FILE, load_language
+
+    shipped = load_language()
+    assert "principle" in shipped.words.singular_kinds
+    assert shipped.thresholds.close_call < 1
+    broken = tmp_path / "language.yaml"
+    broken.write_text(
+        LANGUAGE_FILE.read_text(encoding="utf-8").replace("close_call: 0.85", "close_call: 8.5")
+    )
+    with pytest.raises(ValidationError, match="close_call"):
+        load_language(broken)

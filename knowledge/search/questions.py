@@ -1,0 +1,170 @@
+"""How a question is put, read from its words alone (no content needed): which words carry meaning, whether
+it asks for a list, a definition or one of a kind, which names and numbered parts of documents it mentions,
+and how much an unknown word weighs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from knowledge.search.language import LANGUAGE
+from knowledge.text import STOP_WORDS, english_frequency, fold, number_words, parse_number, stem, words
+
+W = LANGUAGE.words
+ORDINAL = re.compile(
+    r"^(?:\d{1,3}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)$"
+)
+YEAR = re.compile(r"^(?:19|20)\d\d$")
+NUMBER_STEMS = frozenset(stem(w) for w in number_words())
+_WHAT_ARE_THE = re.compile(r"(?:^| )(?:what|which) are the ")
+# "section 11", "s.17", "regulation 5", "schedule 2": a numbered part of a document is as exact as a year
+_SECTION = re.compile(
+    r"\b(section|sect|sec|s|part|schedule|regulation|reg|paragraph|para|clause|article)\s*\.?\s*(\d+[a-z]?)\b"
+)
+_SENTENCES = re.compile(r"[.?!:;()\n\"]+|\s[-\u2013\u2014]\s")
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*|\d+")
+
+
+def is_content(token: str) -> bool:
+    """Whether a word carries meaning: not a stop word or a number; short words only if listed, or codes
+    such as "a9"."""
+    if token in STOP_WORDS or token.isdigit() or ORDINAL.match(token):
+        return False
+    return len(token) > 2 or token in W.short_words or (len(token) == 2 and any(c.isdigit() for c in token))
+
+
+def content_stems(tokens: Iterable[str]) -> list[str]:
+    return [stem(t) for t in tokens if is_content(t)]
+
+
+def asked_about(
+    tokens: Sequence[str],
+    kinds: frozenset[str],
+    asking: frozenset[str] = W.which,
+    between: frozenset[str] = frozenset(),
+) -> str | None:
+    """The word of `kinds` right after one of `asking` ("which principle", "what services"), with only words
+    of `between` ("nos", "commissioning") allowed in the gap, if any."""
+    for i, word in enumerate(tokens):
+        if word not in kinds:
+            continue
+        before = i - 1
+        while before > 0 and tokens[before] in between:
+            before -= 1
+        if before >= 0 and tokens[before] in asking:
+            return word
+    return None
+
+
+def asks_for_one_of_a_kind(tokens: Sequence[str]) -> str | None:
+    """ "which principle ...", "is there a principle ...", "any nos function ...": the kind's word, if any."""
+    return asked_about(tokens, W.singular_kinds, LANGUAGE.asking_for_one, W.kind_qualifiers)
+
+
+def numbered(tokens: Sequence[str], j: int) -> bool:
+    """Whether the number at `j` is "no. 5" or "number five", as in "what's no. 5 of the 10 principles" or
+    "number 5 principle": "number" before a number, or "no" before digits (not "no one principle covers it")."""
+    if j < 1 or parse_number(tokens[j]) is None:
+        return False
+    filler = tokens[j - 1]
+    return filler in W.number_fillers and (filler == "number" or tokens[j].isdigit())
+
+
+def what_are_the(tokens: Sequence[str]) -> bool:
+    """ "what are the regional commissioning principles?", "…, which are the 4 functions": the kind itself,
+    ending the question, is what is asked for."""
+    return (
+        bool(tokens) and tokens[-1] in W.plural_kinds and _WHAT_ARE_THE.search(" ".join(tokens)) is not None
+    )
+
+
+def only_the_kind_asked(tokens: Sequence[str]) -> bool:
+    """ "…, what are the 10 principles?", "which are the four NOS functions": nothing but the kind (and how
+    many, and its qualifiers) after "what are the", so the whole list is asked for, whatever came before."""
+    if not what_are_the(tokens):
+        return False
+    text = " ".join(tokens)
+    after = text[list(_WHAT_ARE_THE.finditer(text))[-1].end() :].split()
+    return all(word in LANGUAGE.naming_a_kind or parse_number(word) is not None for word in after)
+
+
+def exact_references(tokens: Sequence[str]) -> list[str]:
+    """What an entry must say, as words between spaces, to answer a question that names a part of a
+    document: a year within two words of "act", "regulations", "standards"... (" 2004 "), or a numbered
+    section (" section 11 ")."""
+    years = [
+        f" {t} "
+        for i, t in enumerate(tokens)
+        if YEAR.match(t) and W.document_words.intersection(tokens[max(0, i - 2) : i + 3])
+    ]
+    sections = [f" {W.section_names.get(w, w)} {n} " for w, n in _SECTION.findall(" ".join(tokens))]
+    return years + sections
+
+
+def names(text: str) -> list[str]:
+    """Capitalised words, and runs of them, that do not start a sentence: "Better Care Fund", "Sarah"."""
+    found: list[str] = []
+    for sentence in _SENTENCES.split(text):
+        run: list[str] = []
+        joiner: str | None = None
+        for i, word in enumerate(_NAME_WORD.findall(sentence)):
+            if (
+                i > 0
+                and word[0].isupper()
+                and not word.removesuffix("s").isupper()
+                and not set(words(fold(word))) <= STOP_WORDS
+            ):
+                run.extend([joiner] if joiner and run else [])
+                run.append(word)
+                joiner = None
+            elif run and word in W.name_joiners and joiner is None:
+                joiner = word
+            else:
+                if run:
+                    found.append(" ".join(run))
+                run, joiner = [], None
+        if run:
+            found.append(" ".join(run))
+    return found
+
+
+def is_a_persons(name: str) -> bool:
+    """ "Cllr Jones", "Dr Patel": a name that says who, not what."""
+    return name.split()[0].lower().rstrip(".") in W.honorifics
+
+
+def asks_what_is(tokens: Sequence[str], stems: Sequence[str]) -> bool:
+    """'what is commissioning', "what's procurement": a one-word question after "what is"; or a message
+    ending in one ("I'm new - what is commissioning?")."""
+    if len(stems) == 1 and any(t in ("what", "whats", "what's") for t in tokens[:2]):
+        return True
+    return ends_asking_what_is(tokens) is not None
+
+
+def asks_what_a_term_covers(tokens: Sequence[str]) -> str | None:
+    """The term in "is <term> just…", "does <term> include…", "is <term> part of / the same as…"."""
+    for i in range(len(tokens) - 2):
+        if tokens[i] in ("is", "does", "isnt", "doesnt") and W.takes_in.intersection(tokens[i + 2 : i + 5]):
+            return tokens[i + 1] if is_content(tokens[i + 1]) else None
+    return None
+
+
+def ends_asking_what_is(tokens: Sequence[str]) -> str | None:
+    """The term in a message that ends "…, what is commissioning?" or "…, whats procurement", if it does."""
+    ending = [t for t in tokens[-4:] if t not in ("a", "an", "the")]
+    asks = len(ending) >= 2 and (ending[-3:-1] == ["what", "is"] or ending[-2] == "whats")
+    return ending[-1] if asks and is_content(ending[-1]) else None
+
+
+def specificity(forms: Iterable[str]) -> float:
+    """How much a word the base knows says about the topic: its rarest form's rarity in English."""
+    frequency = min(english_frequency(f) for f in forms)
+    return min(1.0, max(LANGUAGE.weights.generic_floor, (7.0 - frequency) / 3.0))
+
+
+def rarity(word: str) -> float:
+    """0.15 for the commonest English words, rising to 1 for rare ones and words English does not know.
+    Verb and adverb forms ("treating", "changed") say less about a topic than nouns ("laptop")."""
+    weights = LANGUAGE.weights
+    value = min(1.0, max(0.15, (weights.common_word - english_frequency(word)) / weights.rarity_span))
+    return value * weights.inflected if word.endswith(("ing", "ed", "ly")) else value
