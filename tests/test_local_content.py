@@ -134,6 +134,26 @@ async def test_a_question_about_several_principles_shows_each(local_app: Running
         assert words in posted.text
 
 
+async def test_a_question_about_several_entries_by_their_topics_shows_each(local_app: RunningApp) -> None:
+    """Named by what they are about, not their numbers: every part answered, on one card, in the order asked."""
+    await local_app.event(mention("what's the difference between procurement and contracting?"))
+    [posted] = await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    shown = posted.text
+    assert "Procurement (definition)" in shown and "Contracting (definition)" in shown
+    assert shown.index("Procurement (definition)") < shown.index("Contracting (definition)")
+    await local_app.event(mention("prevention principle vs the long term view one - what does each say?"))
+    posted = (await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=2))[-1]
+    assert (
+        "Provide preventative services" in posted.text
+        and "Principle 6: A long-term view of needs" in posted.text
+    )
+    # one subject asked two things of: one card, not a second entry for "why was it set up"
+    await local_app.event(mention("who coordinated the regional framework, and why was it set up?"))
+    posted = (await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=3))[-1]
+    assert "The first regional commissioning framework" in posted.text
+    assert "How the NOS are structured" not in posted.text
+
+
 async def test_a_comparison_across_sources_says_which_source_is_whose(local_app: RunningApp) -> None:
     response, _ = await local_app.command("/commissioning", "principles 9 and 11")
     shown = response.shown

@@ -294,13 +294,7 @@ def test_names_and_numbers_the_content_has_still_answer(
         "do CQC fundamental standards apply to maternity units",
         "are there national minimum standards for adoption agencies",
         "what does the three year maternity plan ask local systems to deliver",
-        pytest.param(
-            "which provider runs the local short breaks service",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="answered since the word model reads a question's form, not its topic words (issue 13)",
-            ),
-        ),
+        "which provider runs the local short breaks service",
     ],
 )
 def test_words_the_base_knows_spread_over_entries_none_is_about_are_declined(
@@ -461,3 +455,58 @@ def test_the_search_words_and_weights_are_configuration_checked_at_start(tmp_pat
     )
     with pytest.raises(ValidationError, match="close_call"):
         load_language(broken)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "difference between the principle on working with providers and the one on open transparent processes?",
+            ["principle-7", "principle-10"],
+        ),
+        (
+            "prevention principle vs the long term view one - what does each say",
+            ["principle-3", "principle-6"],
+        ),
+        (
+            "do both fostering and childrens homes have minimum standards?",
+            ["service-fostering", "service-childrens-homes"],
+        ),
+        (
+            "which principles cover the money side and which cover how we treat suppliers?",
+            ["principle-9", "principle-7"],
+        ),
+    ],
+)
+def test_a_question_about_several_entries_by_topic_shows_each_in_the_order_asked(
+    kb: KnowledgeBase, question: str, expected: list[str]
+) -> None:
+    answer = kb.searcher.answer(question)
+    assert [e.id for e in (answer.best, *answer.also) if e is not None] == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "children, young people and families first - what does it say?",  # "and" inside the entry's own words
+        "is there a final approved version of the NOS and what's the date on it",  # one subject, two things asked
+        "do we need to keep reviewing whether services make a difference to outcomes?",  # "difference", not a comparison
+    ],
+)
+def test_a_question_about_one_entry_gets_one(kb: KnowledgeBase, question: str) -> None:
+    answer = kb.searcher.answer(question)
+    assert answer.best is not None and answer.also == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("can someone paste all 10 commissioning principles, need them for a board paper", "principles"),
+        ("list of the regional princples pls, just the headlines", "principles"),
+        ("full list of the nos functions please", "nos"),
+    ],
+)
+def test_a_request_for_a_whole_list_gets_the_list_whatever_else_it_says(
+    kb: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert best(kb, question) == expected

@@ -20,6 +20,7 @@ from knowledge.model import Entry
 from knowledge.search.index import Hit, Index, Vocabulary
 from knowledge.search.language import LANGUAGE
 from knowledge.search.measures import Measures
+from knowledge.search.parts import Parts
 from knowledge.search.questions import NUMBER_STEMS, content_stems
 from knowledge.search.references import Reference, References
 
@@ -61,6 +62,7 @@ class Searcher:
         self._index = Index(entries, vocabulary or Vocabulary())
         self._references = References(entries)
         self._measures = Measures(self._index, self._references)
+        self._parts = Parts(self._measures)
 
     def tokens(self, query: str) -> list[str]:
         """The question as words, chat markup removed and typos corrected to the base's vocabulary."""
@@ -105,6 +107,10 @@ class Searcher:
             near = hits[0].entry if verdict.near_miss else None
             return Answer(declined=True, score=case.hits[0].score, terms=tuple(content), nearest=near)
         best = hits[0]
+        # "difference between the principle on providers and the one on transparency": each part's entry
+        several = self._parts.entries(query, kinds) if kinds is None else []
+        if several:
+            return Answer(best=several[0], also=tuple(several[1:]), score=best.score, terms=tuple(content))
         close = tuple(
             h.entry
             for h in hits[1 : 1 + LIMITS.max_alternatives]

@@ -44,6 +44,9 @@ class Doc:
     weights: dict[str, float] = field(default_factory=dict)
     aliases: list[frozenset[str]] = field(default_factory=list)
     title: frozenset[str] = frozenset()
+    # the title's words without a parenthesis ("Market position statement (definition)"), when two or more: a
+    # question saying them all is about the entry so titled more than about one that has them as an alias
+    title_phrase: frozenset[str] = frozenset()
     said: str = ""  # the title and text as words, each between spaces: where exact references are looked for
     said_stems: frozenset[str] = frozenset()  # the same words' stems
     # each pair of adjacent content words in any field, with the weight of the best field it is in: a question
@@ -148,6 +151,8 @@ class Index:
             if stems:
                 doc.aliases.append(stems)
         doc.title = frozenset(content_stems(words(fold(entry.title))))
+        named = frozenset(content_stems(words(fold(_PARENTHESIS.sub("", entry.title)))))
+        doc.title_phrase = named if len(named) >= 2 else frozenset()
         return doc
 
     # -- reading a question -----------------------------------------------------------------------
@@ -247,6 +252,10 @@ class Index:
                     bonus = sum(self.term_weight(s) * terms[s] for s in sorted(alias))
                     phrase = max(phrase, bonus * (1 + WEIGHTS.exact_alias_bonus) if alias == query else bonus)
             total = score + WEIGHTS.alias_phrase_bonus * phrase
+            if doc.title_phrase and doc.title_phrase <= everything:
+                total += WEIGHTS.title_phrase_bonus * sum(
+                    self.term_weight(s) * terms[s] for s in sorted(doc.title_phrase)
+                )
             for first, second in pairs:
                 in_field = doc.pairs.get((first, second), 0.0)
                 if in_field:

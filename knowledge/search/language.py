@@ -39,12 +39,21 @@ class Words(_Frozen):
     list_joiners: frozenset[str]
     list_words: frozenset[str]
     explicit_list: frozenset[str]
+    whole_list_reach: int = Field(ge=1)
+    lists_of: dict[str, str]
+    nos_words: frozenset[str]
     definition_words: frozenset[str]
     takes_in: frozenset[str]
     document_words: frozenset[str]
     section_names: dict[str, str]
     honorifics: frozenset[str]
     name_joiners: frozenset[str]
+    several: frozenset[str]
+    and_asks: frozenset[str]
+    part_breaks: frozenset[str]
+    back_references: frozenset[str]
+    part_kinds: dict[str, str]
+    kind_resets: frozenset[str]
     short_words: frozenset[str]
 
 
@@ -55,6 +64,7 @@ class Weights(_Frozen):
     also_in_field: float
     alias_phrase_bonus: float
     exact_alias_bonus: float
+    title_phrase_bonus: float
     pair_bonus: float
     synonym: float
     background: float
@@ -71,6 +81,10 @@ class Weights(_Frozen):
 
 
 class Thresholds(_Frozen):
+    part_score: float = Field(ge=0)
+    part_explained: float = Field(ge=0, le=1)
+    part_clear: float = Field(ge=0, le=1)
+    part_in_whole: float = Field(ge=0, le=1)
     min_score: float
     min_coverage: float = Field(ge=0, le=1)
     min_coverage_in_scope: float = Field(ge=0, le=1)

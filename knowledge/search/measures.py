@@ -28,6 +28,7 @@ from knowledge.search.questions import (
     rarity,
     specificity,
     what_are_the,
+    whole_list_asked,
 )
 from knowledge.search.references import References
 from knowledge.text import fold, stem, strip_chat_markup, words
@@ -233,6 +234,11 @@ class Measures:
         only_the_kind = kinds is None and only_the_kind_asked(tokens)
         if only_the_kind:  # "writing a paper for the board tomorrow, what are the 10 principles?": a list
             hits = [h for h in hits if h.entry.kind == "collection"] or hits
+        listed = whole_list_asked(tokens) if kinds is None else None
+        if (
+            listed is not None
+        ):  # "can someone paste all 10 commissioning principles, need them for a board paper"
+            hits = [h for h in hits if h.entry.kind == "collection" and h.entry.lists == listed] or hits
         # "the Health and Care Act 2022", "section 11 of the Children Act 2004": exact; only entries that say so
         for exact in exact_references(tokens):
             hits = [h for h in hits if exact in index.by_id[h.entry.id].said]

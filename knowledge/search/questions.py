@@ -21,7 +21,7 @@ _WHAT_ARE_THE = re.compile(r"(?:^| )(?:what|which) are the ")
 _SECTION = re.compile(
     r"\b(section|sect|sec|s|part|schedule|regulation|reg|paragraph|para|clause|article)\s*\.?\s*(\d+[a-z]?)\b"
 )
-_SENTENCES = re.compile(r"[.?!:;()\n\"]+|\s[-\u2013\u2014]\s")
+SENTENCES = re.compile(r"[.?!:;()\n\"]+|\s[-\u2013\u2014]\s")
 _NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*|\d+")
 
 
@@ -88,6 +88,15 @@ def only_the_kind_asked(tokens: Sequence[str]) -> bool:
     return all(word in LANGUAGE.naming_a_kind or parse_number(word) is not None for word in after)
 
 
+def whole_list_asked(tokens: Sequence[str]) -> str | None:
+    """The kind whose whole list is asked for: "can someone paste all 10 commissioning principles" (principle),
+    "list of the NOS functions" (nos_function), "full list of national minimum standards" (service)."""
+    for i, token in enumerate(tokens):
+        if token in W.lists_of and W.explicit_list.intersection(tokens[max(0, i - W.whole_list_reach) : i]):
+            return "nos_function" if W.nos_words.intersection(tokens) else W.lists_of[token]
+    return None
+
+
 def exact_references(tokens: Sequence[str]) -> list[str]:
     """What an entry must say, as words between spaces, to answer a question that names a part of a
     document: a year within two words of "act", "regulations", "standards"... (" 2004 "), or a numbered
@@ -104,7 +113,7 @@ def exact_references(tokens: Sequence[str]) -> list[str]:
 def names(text: str) -> list[str]:
     """Capitalised words, and runs of them, that do not start a sentence: "Better Care Fund", "Sarah"."""
     found: list[str] = []
-    for sentence in _SENTENCES.split(text):
+    for sentence in SENTENCES.split(text):
         run: list[str] = []
         joiner: str | None = None
         for i, word in enumerate(_NAME_WORD.findall(sentence)):
