@@ -33,6 +33,10 @@ WHAT_I_KNOW = (
 )
 
 
+# the most entries one answer quotes: each takes three blocks of the 50 Slack allows in a message
+MOST_ON_A_CARD = 10
+
+
 def find_answer(kb: KnowledgeBase, question: str) -> Answer:
     """The answer to `question`; greetings and "help" count as an empty question (the help card)."""
     text = searchable(question)
@@ -74,13 +78,17 @@ def render_answer(kb: KnowledgeBase, question: str, answer: Answer, *, private: 
         reply = small_talk(question)
         return notice(reply) if reply else help_card(commands())
     if answer.best is not None:
+        entries = [answer.best, *answer.also]
+        notes = [_no_such(kb, missing) for missing in answer.missing]
+        if len(entries) > MOST_ON_A_CARD:  # Slack takes 50 blocks a message: "principles 1 to 30" is cut
+            notes.append(f"You asked about {len(entries)}: here are the first {MOST_ON_A_CARD}.")
         return entry_card(
             kb,
-            [answer.best, *answer.also],
+            entries[:MOST_ON_A_CARD],
             feedback=True,
             alternatives=answer.alternatives,
             shareable=private,
-            note=" ".join(_no_such(kb, missing) for missing in answer.missing) or None,
+            note=" ".join(notes) or None,
         )
     if answer.reference is not None:
         kind = answer.reference.kind

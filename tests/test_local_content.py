@@ -182,3 +182,14 @@ async def test_a_command_takes_several_numbers(local_app: RunningApp) -> None:
     )
     wrong, _ = await local_app.command("/principle", "3 and 70")
     assert "There is no principle 70: there are 11." in wrong.shown and "Traceback" not in wrong.shown
+
+
+async def test_a_question_naming_more_entries_than_a_message_holds_gets_the_first_ten(
+    local_app: RunningApp,
+) -> None:
+    """Slack refuses a message of more than 50 blocks (the stand-in does too): a card quotes ten at most."""
+    await local_app.event(mention("compare principles 1 to 11 with nos functions 1 to 4"))
+    [posted] = await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert "You asked about 15: here are the first 10." in posted.text
+    assert "Provide preventative services" in posted.text and "NOS function 1" not in posted.text
+    assert len(posted.payload["blocks"]) <= 50

@@ -491,6 +491,8 @@ def test_a_question_about_several_entries_by_topic_shows_each_in_the_order_asked
         "children, young people and families first - what does it say?",  # "and" inside the entry's own words
         "is there a final approved version of the NOS and what's the date on it",  # one subject, two things asked
         "do we need to keep reviewing whether services make a difference to outcomes?",  # "difference", not a comparison
+        "what's the difference between minimum standards and best practice?",  # one entry is about the whole of it
+        "fostering vs boarding schools vs children homes vs providers vs transparency vs prevention vs skills",
     ],
 )
 def test_a_question_about_one_entry_gets_one(kb: KnowledgeBase, question: str) -> None:
@@ -504,6 +506,11 @@ def test_a_question_about_one_entry_gets_one(kb: KnowledgeBase, question: str) -
         ("can someone paste all 10 commissioning principles, need them for a board paper", "principles"),
         ("list of the regional princples pls, just the headlines", "principles"),
         ("full list of the nos functions please", "nos"),
+        (
+            "can all the principles be adapted locally?",
+            "principles-local-adaptation",
+        ),  # "all" here counts nothing
+        ("have all the principles been adopted by health partners?", "principles-adoption"),
     ],
 )
 def test_a_request_for_a_whole_list_gets_the_list_whatever_else_it_says(

@@ -40,8 +40,13 @@ class Words(_Frozen):
     list_words: frozenset[str]
     explicit_list: frozenset[str]
     whole_list_reach: int = Field(ge=1)
+    whole_list: frozenset[str]
+    counted_list: frozenset[str]
+    narrowing: frozenset[str]
     lists_of: dict[str, str]
     nos_words: frozenset[str]
+    on_the_list: frozenset[str]
+    on_the_list_reach: int = Field(ge=0)
     definition_words: frozenset[str]
     takes_in: frozenset[str]
     document_words: frozenset[str]
@@ -49,6 +54,7 @@ class Words(_Frozen):
     honorifics: frozenset[str]
     name_joiners: frozenset[str]
     several: frozenset[str]
+    comparing: frozenset[str]
     and_asks: frozenset[str]
     part_breaks: frozenset[str]
     back_references: frozenset[str]
@@ -84,7 +90,9 @@ class Thresholds(_Frozen):
     part_score: float = Field(ge=0)
     part_explained: float = Field(ge=0, le=1)
     part_clear: float = Field(ge=0, le=1)
-    part_in_whole: float = Field(ge=0, le=1)
+    part_kind: float = Field(ge=0, le=1)
+    whole_explained: float = Field(ge=0, le=1)
+    max_parts: int = Field(ge=2)
     min_score: float
     min_coverage: float = Field(ge=0, le=1)
     min_coverage_in_scope: float = Field(ge=0, le=1)

@@ -51,8 +51,11 @@ class Measures:
         self.index = index
         self.references = references
 
-    def rank(self, tokens: Sequence[str], kinds: Sequence[str] | None) -> list[Hit]:
-        """The entries, best first, for the question's words, knowing whether it asks for a list or a meaning."""
+    def rank(
+        self, tokens: Sequence[str], kinds: Sequence[str] | None, *, wants_definition: bool = False
+    ) -> list[Hit]:
+        """The entries, best first, for the question's words, knowing whether it asks for a list or a meaning
+        (or, `wants_definition`, is known to ask what a term means)."""
         stems = content_stems(tokens)
         specific = [s for s in stems if s not in self.index.generic]
         # "which services have...", "what services have...": a question about several asks for the list
@@ -72,7 +75,9 @@ class Measures:
             or names_a_topic
             or not specific,
             # "what does decommissioning mean", "what is commissioning"
-            wants_definition=bool(W.definition_words.intersection(tokens)) or asks_what_is(tokens, stems),
+            wants_definition=wants_definition
+            or bool(W.definition_words.intersection(tokens))
+            or asks_what_is(tokens, stems),
         )
 
     # -- how much of the question is recognised ---------------------------------------------------

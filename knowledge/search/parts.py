@@ -1,5 +1,5 @@
 """Questions about several entries by their topics, not their numbers: "difference between the principle on
-working with providers and the one on open processes", "when do the NOS launch and who is developing them",
+working with providers and the one on open processes", "prevention principle vs the long term view one",
 "do both fostering and children's homes have minimum standards?". Each part is ranked on its own; when two or
 more parts each clearly find an entry, every one is shown, in the order asked."""
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from knowledge.model import Entry
-from knowledge.search.index import Hit
 from knowledge.search.language import LANGUAGE
-from knowledge.search.measures import Measures
+from knowledge.search.measures import Measures, Weighed
 from knowledge.search.questions import NUMBER_STEMS, content_stems
 from knowledge.text import strip_chat_markup
 
@@ -20,17 +20,26 @@ W = LANGUAGE.words
 LIMITS = LANGUAGE.thresholds
 # sentences, for parts: a dash joins "which two principles speak to that — one on transparency and one on…"
 _SENTENCES = re.compile(r"[.?!;\n]+")
+_CUES = tuple(sorted((tuple(cue.split()) for cue in W.several), key=len, reverse=True))
 
 
-def strongly_several(tokens: Sequence[str]) -> bool:
-    """ "difference between…", "both…", "X vs Y", "compare…"."""
-    said = f" {' '.join(tokens)} "
-    return any(f" {cue} " in said for cue in W.several)
+@dataclass(frozen=True)
+class Part:
+    words: tuple[str, ...]
+    kind: str | None  # the kind of entry it prefers, named in it ("the overarching principle")
+    inherited: str | None = None  # or the kind named before it, which it keeps to ("... and the one on X")
+    # in a comparison ("difference between procurement and contracting") a part of a word or two is a term
+    term: bool = False
+
+
+def _cue_at(tokens: Sequence[str], i: int) -> int:
+    """The length of the `several` cue starting at `i` ("difference between", "both"), or 0."""
+    return next((len(cue) for cue in _CUES if tuple(tokens[i : i + len(cue)]) == cue), 0)
 
 
 def asks_about_several(tokens: Sequence[str]) -> bool:
-    """A strong cue, or "… and who is developing them"."""
-    return strongly_several(tokens) or any(
+    """A cue ("difference between…", "both…", "X vs Y"), or "… and who is developing them"."""
+    return any(_cue_at(tokens, i) for i in range(len(tokens))) or any(
         first == "and" and second in W.and_asks for first, second in itertools.pairwise(tokens)
     )
 
@@ -39,75 +48,94 @@ class Parts:
     def __init__(self, measures: Measures) -> None:
         self.measures = measures
 
-    def split(self, tokens: Sequence[str]) -> list[tuple[list[str], str | None]]:
-        """A sentence about several things cut at each part break, each part with the kind it names or
-        inherits from the part before; [] for a sentence about one thing."""
+    def split(self, tokens: Sequence[str]) -> list[Part]:
+        """A sentence about several things cut at each part break, the cues themselves left out; [] for a
+        sentence about one thing."""
         if not asks_about_several(tokens):
             return []
-        phrases = self.measures.index.phrases
-        # "difference between procurement and contracting": split even where the content says the words together
-        strong = strongly_several(tokens)
-        parts: list[tuple[list[str], str | None]] = [([], None)]
-        kind: str | None = None
-        for i, token in enumerate(tokens):
-            said_together = (
-                not strong
-                and token == "and"
-                and 0 < i < len(tokens) - 1
-                and f" {tokens[i - 1]} and {tokens[i + 1]} " in phrases
-            )
-            if token in W.part_breaks and not said_together:
-                if parts[-1][0]:
-                    parts.append(([], kind))
+        strong = any(_cue_at(tokens, i) for i in range(len(tokens)))
+        comparing = bool(W.comparing.intersection(tokens))
+        parts: list[Part] = []
+        words: list[str] = []
+        kind: str | None = None  # named so far in the sentence
+        own: str | None = None  # named in this part
+        inherited: str | None = None  # named before this part
+        i = 0
+        while i < len(tokens):
+            skip = _cue_at(tokens, i)
+            token = tokens[i]
+            if skip and not (skip == 1 and token in W.part_breaks):  # "vs", "compare" break as well as cue
+                i += skip
                 continue
-            if token in W.several or token == "between":
-                continue
-            if token in W.part_kinds:
-                kind = W.part_kinds[token]
-            elif token in W.kind_resets:
-                kind = None
-            parts[-1] = (
-                [*parts[-1][0], token],
-                kind if token in W.part_kinds or token in W.kind_resets else parts[-1][1],
-            )
-        return [part for part in parts if part[0]]
+            if token in W.part_breaks and not self._said_together(tokens, i, strong):
+                if words:
+                    parts.append(self._part(words, own, inherited, comparing))
+                words, own, inherited = [], None, kind
+            else:
+                if token in W.part_kinds:
+                    kind = own = W.part_kinds[token]
+                elif token in W.kind_resets:
+                    kind = inherited = None
+                words.append(token)
+            i += 1
+        if words:
+            parts.append(self._part(words, own, inherited, comparing))
+        return parts
 
-    def entries(self, query: str, kinds: Sequence[str] | None) -> list[Entry]:
+    def _part(self, words: list[str], own: str | None, inherited: str | None, comparing: bool) -> Part:
+        short = len([s for s in content_stems(words) if s not in NUMBER_STEMS]) <= 2
+        return Part(tuple(words), own, None if own else inherited, comparing and short)
+
+    def _said_together(self, tokens: Sequence[str], i: int, strong: bool) -> bool:
+        """Whether "and" at `i` is inside the content's own words: "children and young people", "open and
+        transparent processes"; with a cue to compare, only a phrase longer than the two words counts
+        ("difference between procurement and contracting" compares two)."""
+        if tokens[i] != "and" or not 0 < i < len(tokens) - 1:
+            return False
+        phrases = self.measures.index.phrases
+        if not strong:
+            return f" {tokens[i - 1]} and {tokens[i + 1]} " in phrases
+        return i + 2 < len(tokens) and f" {tokens[i - 1]} and {tokens[i + 1]} {tokens[i + 2]} " in phrases
+
+    def entries(self, query: str, best: Entry, weighed: Weighed) -> list[Entry]:
         """The entries of a question about several, in the order asked, when two or more parts each find
-        one clearly; otherwise []."""
+        one clearly and (unless the best entry for the whole question is about little of it) one of them is
+        that best entry; otherwise []."""
         found: list[Entry] = []
-        whole = self.measures.rank(self.measures.index.tokens(query), kinds)
         for sentence in _SENTENCES.split(strip_chat_markup(query)):
-            for part, kind in self.split(self.measures.index.tokens(sentence)):
-                entry = self._entry(part, kind, kinds, whole)
+            for part in self.split(self.measures.index.tokens(sentence)):
+                entry = self._entry(part)
                 if entry is not None and entry not in found:
                     found.append(entry)
-        return found if len(found) >= 2 else []
+        if not 2 <= len(found) <= LIMITS.max_parts:
+            return []
+        if best not in found and self.measures.explained(weighed, best) >= LIMITS.whole_explained:
+            return []  # "difference between minimum standards and best practice" is about one entry
+        return found
 
-    def _entry(
-        self, part: Sequence[str], kind: str | None, kinds: Sequence[str] | None, whole: list[Hit]
-    ) -> Entry | None:
+    def _entry(self, part: Part) -> Entry | None:
         """The entry a part finds clearly: scoring at least part_score and clear of the next by part_clear,
-        and about part_explained of the part's recognised words."""
-        stems = [s for s in content_stems(part) if s not in NUMBER_STEMS]
+        and about part_explained of the part's recognised words; of the kind the part prefers if one of that
+        kind scores part_kind of the best."""
+        stems = [s for s in content_stems(part.words) if s not in NUMBER_STEMS]
         if not stems:
             return None
         headline = self.measures.index.headline
-        if W.back_references.intersection(part) and sum(s in headline for s in set(stems)) < 2:
-            return None
-        hits = self.measures.rank(part, kinds)
-        if kind is not None:
-            hits = [h for h in hits if h.entry.kind == kind]
+        if W.back_references.intersection(part.words) and sum(s in headline for s in set(stems)) < 2:
+            return None  # "... and why was it set up": more of the same subject
+        hits = self.measures.rank(part.words, None, wants_definition=part.term)
+        if part.inherited is not None:
+            hits = [h for h in hits if h.entry.kind == part.inherited]
         if not hits or hits[0].score < LIMITS.part_score:
             return None
-        weighed = list(self.measures.weighed(part, frozenset(), frozenset()))
+        if part.kind is not None:
+            preferred = [h for h in hits if h.entry.kind == part.kind]
+            if preferred and preferred[0].score >= LIMITS.part_kind * hits[0].score:
+                hits = preferred
+        weighed = list(self.measures.weighed(part.words, frozenset(), frozenset()))
         hits = self.measures.most_about(weighed, hits)
         if len(hits) > 1 and hits[1].score >= LIMITS.part_clear * hits[0].score:
             return None
         if self.measures.explained(weighed, hits[0].entry) < LIMITS.part_explained:
-            return None
-        # and the whole question must be about it too: "… and why was it set up" finds nothing of its own
-        in_whole = next((h.score for h in whole if h.entry == hits[0].entry), 0.0)
-        if not whole or in_whole < LIMITS.part_in_whole * whole[0].score:
             return None
         return hits[0].entry

@@ -90,10 +90,19 @@ def only_the_kind_asked(tokens: Sequence[str]) -> bool:
 
 def whole_list_asked(tokens: Sequence[str]) -> str | None:
     """The kind whose whole list is asked for: "can someone paste all 10 commissioning principles" (principle),
-    "list of the NOS functions" (nos_function), "full list of national minimum standards" (service)."""
+    "list of the NOS functions" (nos_function), "full list of national minimum standards" (service); not "can
+    all the principles be adapted" ("all" without a count is a quantifier), "list the principles that mention
+    providers" (a narrower list), or "are fostering services on the list of standards" (one of its members)."""
     for i, token in enumerate(tokens):
-        if token in W.lists_of and W.explicit_list.intersection(tokens[max(0, i - W.whole_list_reach) : i]):
-            return "nos_function" if W.nos_words.intersection(tokens) else W.lists_of[token]
+        if token not in W.lists_of or (i + 1 < len(tokens) and tokens[i + 1] in W.narrowing):
+            continue
+        for j in range(max(0, i - W.whole_list_reach), i):
+            word = tokens[j]
+            counted = word in W.whole_list or (
+                word in W.counted_list and any(parse_number(t) for t in tokens[j + 1 : j + 3])
+            )
+            if counted and not W.on_the_list.intersection(tokens[max(0, j - W.on_the_list_reach) : j]):
+                return "nos_function" if W.nos_words.intersection(tokens[j:i]) else W.lists_of[token]
     return None
 
 
