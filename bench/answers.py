@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import re
 import resource
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -36,20 +34,31 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.question_sets import (  # noqa: E402
-    LOCAL_CONTENT,
-    LOCAL_QUESTIONS,
+    LOCAL_SEALED,
+    LOCAL_SETS,
+    LOCAL_TRAINING,
     SEALED,
     SETS,
     TRAINING,
     UNTRAINED,
     QuestionSet,
     load,
+    load_local,
+    with_local_content,
 )
-from bench.train_answerability import Row, figures, left_out, quoted, rows, train  # noqa: E402
+from bench.train_answerability import (  # noqa: E402
+    Row,
+    figures,
+    left_out,
+    quoted,
+    rows,
+    train,
+    training_rows,
+)
 from handlers.answers import find_answer  # noqa: E402
 from knowledge.answerability import BoostedTrees, FreeQuestions, shipped_model  # noqa: E402
 from knowledge.base import KnowledgeBase  # noqa: E402
-from knowledge.loader import DEFAULT_DIR, load_knowledge  # noqa: E402
+from knowledge.loader import load_knowledge  # noqa: E402
 from knowledge.search import RULES, Answer  # noqa: E402
 from knowledge.text import STOP_WORDS  # noqa: E402
 
@@ -191,14 +200,6 @@ def held_out_entries(
     return held, full, total
 
 
-def with_local_content() -> KnowledgeBase:
-    """The shipped content with a team's own folder of entries added, as a KNOWLEDGE_DIR would hold it."""
-    with tempfile.TemporaryDirectory() as folder:
-        for path in [*DEFAULT_DIR.glob("*.yaml"), *(ROOT / LOCAL_CONTENT).glob("*.yaml")]:
-            shutil.copy(path, folder)
-        return load_knowledge(Path(folder))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -234,7 +235,8 @@ def main() -> int:
         sets = {name: load(name) for name in SETS if not (args.dev and name in SEALED)}
     # what leave-one-set-out trains on: every training set, read once
     training = {name: sets[name] if name in sets else load(name) for name in TRAINING}
-    by_set = {name: rows(kb, questions) for name, questions in training.items()}
+    training.update({f"local {name}": load_local(name) for name in LOCAL_TRAINING})
+    by_set = training_rows(kb)
     trained_on = [q for t in training.values() for q in (*(q for q, _ in t.answerable), *t.decline)]
     print(
         f"{len(kb.entries)} entries; top-1 / declined. shipped: the app as it is (in-sample on a training set);"
@@ -281,14 +283,24 @@ def main() -> int:
         if dropped:
             print(f"{name}: {dropped} questions left out as copies or near copies of training questions")
 
-    local_kb = with_local_content()
-    local = evaluate(local_kb, load("local", ROOT / LOCAL_QUESTIONS), 1)
-    print(
-        f"a team's own content ({LOCAL_CONTENT}, {len(local_kb.entries) - len(kb.entries)} entries with no "
-        f"aliases, never trained on): top-1 {local.top1:.1%}, declined {local.declined:.1%}, wrong "
-        f"{local.confident_wrong / local.questions:.1%} of {local.questions} questions"
-    )
-    wrong_by_set["local content"] = local.wrong
+    for name, local_set in LOCAL_SETS.items():
+        if args.dev and name in LOCAL_SEALED:
+            continue
+        local_kb = with_local_content(name)
+        local = evaluate(local_kb, load_local(name), 1)
+        how = (
+            "trained on (in-sample)"
+            if name in LOCAL_TRAINING
+            else "never trained on or read"
+            if name in LOCAL_SEALED
+            else "read, never trained on"
+        )
+        print(
+            f"a team's own content, {name} ({local_set.content}, {len(local_kb.entries) - len(kb.entries)} "
+            f"entries with no aliases, {how}): top-1 {local.top1:.1%}, declined {local.declined:.1%}, wrong "
+            f"{local.confident_wrong / local.questions:.1%} of {local.questions} questions"
+        )
+        wrong_by_set[f"local {name}"] = local.wrong
     if not args.no_held_out:
         held, full, total = held_out_entries(kb, by_set)
         print(

@@ -30,7 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.question_sets import TRAINING, QuestionSet, load  # noqa: E402
+from bench.question_sets import (  # noqa: E402
+    LOCAL_TRAINING,
+    TRAINING,
+    QuestionSet,
+    load,
+    load_local,
+    with_local_content,
+)
 from knowledge.answerability import (  # noqa: E402
     FEATURES,
     MODEL_FORMAT,
@@ -93,6 +100,15 @@ def rows(kb: KnowledgeBase, questions: QuestionSet) -> list[Row]:
             Row(question, words, said, None, answer.best.id if answer and answer.best else None, expect)
         )
     return found
+
+
+def training_rows(kb: KnowledgeBase) -> dict[str, list[Row]]:
+    """Every training set's questions as the app reads them: the framework's sets on the shipped content `kb`,
+    and each local set on the shipped content with its own folder added ("local northshire")."""
+    by_set = {name: rows(kb, load(name)) for name in TRAINING}
+    for name in LOCAL_TRAINING:
+        by_set[f"local {name}"] = rows(with_local_content(name, judge=RULES), load_local(name))
+    return by_set
 
 
 def worded(row: Row) -> str:
@@ -252,7 +268,7 @@ def left_out(kb: KnowledgeBase, by_set: dict[str, list[Row]], name: str) -> Free
     others = {
         other: [row for row in judged if worded(row) not in mine]
         for other, judged in by_set.items()
-        if other != name and other in TRAINING
+        if other != name
     }
     return FreeQuestions(BoostedTrees.from_dict(train(kb, others)))
 
@@ -268,8 +284,8 @@ def main() -> int:
     kb = load_knowledge(
         judge=RULES
     )  # the judge is not consulted: each question's signals are what is learned
-    by_set = {name: rows(kb, load(name)) for name in TRAINING}
-    print(f"leave-one-set-out: each set judged by a model trained on the other {len(TRAINING) - 1}")
+    by_set = training_rows(kb)
+    print(f"leave-one-set-out: each set judged by a model trained on the other {len(by_set) - 1}")
     print(f"{'set':14}{'model top-1':>12}{'declined':>10}   {'rules top-1':>11}{'declined':>10}")
     table = []
     for name, judged in by_set.items():
@@ -281,7 +297,7 @@ def main() -> int:
     import sklearn
 
     trained_on: dict[str, object] = {
-        "sets": list(TRAINING),
+        "sets": list(by_set),
         "scikit_learn": sklearn.__version__,
         "trees": TREES,
         "depth": DEPTH,
@@ -290,7 +306,9 @@ def main() -> int:
         "words_seen": WORDS_SEEN,
     }
     data = train(kb, by_set, trained_on)
-    data["probes"] = probes(BoostedTrees.from_dict(data), [r for j in by_set.values() for r in j])
+    # probes are measured on the shipped content, so none is a question about a local set's entries
+    shipped = [r for name, judged in by_set.items() if name in TRAINING for r in judged]
+    data["probes"] = probes(BoostedTrees.from_dict(data), shipped)
     if not args.check:
         args.out.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
         answer, decline = data["trained_on"]["answer"], data["trained_on"]["decline"]  # type: ignore[index]

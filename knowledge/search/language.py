@@ -49,6 +49,10 @@ class Words(_Frozen):
     on_the_list_reach: int = Field(ge=0)
     definition_words: frozenset[str]
     takes_in: frozenset[str]
+    what_is: frozenset[str]
+    is_does: frozenset[str]
+    articles: frozenset[str]
+    how_many: frozenset[str]
     document_words: frozenset[str]
     section_names: dict[str, str]
     honorifics: frozenset[str]
@@ -81,6 +85,9 @@ class Weights(_Frozen):
     generic_floor: float
     common_word: float
     rarity_span: float
+    least_rarity: float
+    specific_zipf: float
+    specific_span: float
     inflected: float
     typo_frequency: float
     typo_similarity: float = Field(ge=0, le=100)

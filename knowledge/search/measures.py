@@ -70,7 +70,7 @@ class Measures:
             # "principles pls", "list the services", "which services have standards?", "how many..."
             wants_list=bool(W.list_words.intersection(tokens))
             or asks_which
-            or "many" in tokens
+            or bool(W.how_many.intersection(tokens))
             or what_are_the(tokens)
             or names_a_topic
             or not specific,
@@ -258,7 +258,7 @@ class Measures:
             only_the_kind
             or (
                 bool(W.explicit_list.intersection(tokens))
-                and bool(W.plural_kinds.union({"nos"}).intersection(tokens))
+                and bool(W.plural_kinds.union(W.nos_words).intersection(tokens))
             )
         )
         # "can someone explain in plain english what 'commissioning' actually means?" however it is worded

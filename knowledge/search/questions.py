@@ -154,7 +154,7 @@ def is_a_persons(name: str) -> bool:
 def asks_what_is(tokens: Sequence[str], stems: Sequence[str]) -> bool:
     """'what is commissioning', "what's procurement": a one-word question after "what is"; or a message
     ending in one ("I'm new - what is commissioning?")."""
-    if len(stems) == 1 and any(t in ("what", "whats", "what's") for t in tokens[:2]):
+    if len(stems) == 1 and any(t in W.what_is for t in tokens[:2]):
         return True
     return ends_asking_what_is(tokens) is not None
 
@@ -162,14 +162,14 @@ def asks_what_is(tokens: Sequence[str], stems: Sequence[str]) -> bool:
 def asks_what_a_term_covers(tokens: Sequence[str]) -> str | None:
     """The term in "is <term> just…", "does <term> include…", "is <term> part of / the same as…"."""
     for i in range(len(tokens) - 2):
-        if tokens[i] in ("is", "does", "isnt", "doesnt") and W.takes_in.intersection(tokens[i + 2 : i + 5]):
+        if tokens[i] in W.is_does and W.takes_in.intersection(tokens[i + 2 : i + 5]):
             return tokens[i + 1] if is_content(tokens[i + 1]) else None
     return None
 
 
 def ends_asking_what_is(tokens: Sequence[str]) -> str | None:
     """The term in a message that ends "…, what is commissioning?" or "…, whats procurement", if it does."""
-    ending = [t for t in tokens[-4:] if t not in ("a", "an", "the")]
+    ending = [t for t in tokens[-4:] if t not in W.articles]
     asks = len(ending) >= 2 and (ending[-3:-1] == ["what", "is"] or ending[-2] == "whats")
     return ending[-1] if asks and is_content(ending[-1]) else None
 
@@ -177,12 +177,15 @@ def ends_asking_what_is(tokens: Sequence[str]) -> str | None:
 def specificity(forms: Iterable[str]) -> float:
     """How much a word the base knows says about the topic: its rarest form's rarity in English."""
     frequency = min(english_frequency(f) for f in forms)
-    return min(1.0, max(LANGUAGE.weights.generic_floor, (7.0 - frequency) / 3.0))
+    weights = LANGUAGE.weights
+    return min(1.0, max(weights.generic_floor, (weights.specific_zipf - frequency) / weights.specific_span))
 
 
 def rarity(word: str) -> float:
-    """0.15 for the commonest English words, rising to 1 for rare ones and words English does not know.
+    """least_rarity (0.15) for the commonest English words, rising to 1 for rare ones and words English does not know.
     Verb and adverb forms ("treating", "changed") say less about a topic than nouns ("laptop")."""
     weights = LANGUAGE.weights
-    value = min(1.0, max(0.15, (weights.common_word - english_frequency(word)) / weights.rarity_span))
+    value = min(
+        1.0, max(weights.least_rarity, (weights.common_word - english_frequency(word)) / weights.rarity_span)
+    )
     return value * weights.inflected if word.endswith(("ing", "ed", "ly")) else value
