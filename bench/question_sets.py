@@ -21,8 +21,14 @@ from knowledge.loader import DEFAULT_DIR, load_knowledge
 ROOT = Path(__file__).resolve().parent.parent
 
 SETS = {
+    # written 2026-12-05 (second session, after the 14th sets' run) by three more helpers, each briefed unlike any
+    # writer before (see each file's header); never trained on, never read question by question before their run
+    "15th-g": "bench/fifteenth_g_questions.yaml",
+    "15th-h": "bench/fifteenth_h_questions.yaml",
+    "15th-i": "bench/fifteenth_i_questions.yaml",
     # written 2026-12-05 (second session) by three more helpers, each briefed unlike any writer before (see each
-    # file's header); never trained on, never looked at question by question until their one sealed run
+    # file's header); sealed until their one run on c6c4e27 (figures and misses in that session's closing note),
+    # trained on since
     "14th-d": "bench/fourteenth_d_questions.yaml",
     "14th-e": "bench/fourteenth_e_questions.yaml",
     "14th-f": "bench/fourteenth_f_questions.yaml",
@@ -48,7 +54,7 @@ SETS = {
     "development": "bench/eval_questions.yaml",  # the first set: the ranking was tuned on it
     "second": "bench/holdout_questions.yaml",  # held out at first, then also looked at while tuning
 }
-SEALED = frozenset({"14th-d", "14th-e", "14th-f"})
+SEALED = frozenset({"15th-g", "15th-h", "15th-i"})
 # not trained on, but no longer blind: their questions and misses have been read
 UNTRAINED = SEALED | {"twelfth"}
 
@@ -63,18 +69,23 @@ class LocalSet:
 
 
 LOCAL_SETS = {
+    # written 2026-12-05 (second session, after the 14th sets' run) by three more helpers, each briefed unlike any
+    # writer before (see each file's header); never trained on, never read question by question before their run
+    "15th-g": "bench/fifteenth_g_questions.yaml",
+    "15th-h": "bench/fifteenth_h_questions.yaml",
+    "15th-i": "bench/fifteenth_i_questions.yaml",
     # written 2026-12-05 by a helper as Northshire's content owners; its misses were read while issue 13's ranking
     # changed, so it is no longer blind. Not trained on: training on it (tried 2026-12-05) taught the judge to
     # answer more of the framework's declines (twelfth 92.3% -> 90.4% declined) for 47% -> 58% top-1 in-sample
     "northshire": LocalSet("bench/local_knowledge", "bench/local_questions.yaml"),
-    # written 2026-12-05 (second session) by another helper as Westshire's, never read or trained on: the figure
-    # for a team's own content the judge never saw
+    # written 2026-12-05 (second session) by another helper as Westshire's; sealed until its one run on c6c4e27,
+    # read since, never trained on
     "westshire": LocalSet("bench/local_westshire", "bench/westshire_questions.yaml"),
 }
 LOCAL_TRAINING: tuple[
     str, ...
 ] = ()  # local sets the judge learns from (train_answerability.py can take them)
-LOCAL_SEALED = frozenset({"westshire"})
+LOCAL_SEALED = frozenset({"15th-g", "15th-h", "15th-i"})
 TRAINING = tuple(name for name in SETS if name not in UNTRAINED)
 
 

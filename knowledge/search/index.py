@@ -151,6 +151,14 @@ class Index:
             if stems:
                 doc.aliases.append(stems)
         doc.title = frozenset(content_stems(words(fold(entry.title))))
+        # "the partnership principle", "the prevention principle", "the engage function": a word of the title next
+        # to the name of the entry's kind says which one, as the title itself does
+        noun = W.kind_nouns.get(entry.kind)
+        if noun is not None:
+            for stemmed in doc.title:
+                doc.pairs[(stemmed, stem(noun))] = max(
+                    doc.pairs.get((stemmed, stem(noun)), 0.0), WEIGHTS.fields["title"]
+                )
         named = frozenset(content_stems(words(fold(_PARENTHESIS.sub("", entry.title)))))
         doc.title_phrase = named if len(named) >= 2 else frozenset()
         return doc

@@ -24,6 +24,7 @@ class _Frozen(BaseModel):
 
 class Words(_Frozen):
     reference_kinds: dict[str, str]
+    kind_nouns: dict[str, str]
     singular_kinds: frozenset[str]
     plural_kinds: frozenset[str]
     kind_words: frozenset[str]
@@ -31,6 +32,9 @@ class Words(_Frozen):
     kind_qualifiers: frozenset[str]
     naming_a_kind: frozenset[str]
     always_known: tuple[str, ...]
+    within: frozenset[str]
+    within_kinds: dict[str, str]
+    looking_for: frozenset[str]
     number_fillers: frozenset[str]
     last: frozenset[str]
     ordinal_filler: frozenset[str]
@@ -58,6 +62,7 @@ class Words(_Frozen):
     honorifics: frozenset[str]
     name_joiners: frozenset[str]
     several: frozenset[str]
+    ends_asking_meaning: frozenset[str]
     comparing: frozenset[str]
     and_asks: frozenset[str]
     part_breaks: frozenset[str]

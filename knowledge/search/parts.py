@@ -18,8 +18,9 @@ from knowledge.text import strip_chat_markup
 
 W = LANGUAGE.words
 LIMITS = LANGUAGE.thresholds
-# sentences, for parts: a dash joins "which two principles speak to that — one on transparency and one on…"
-_SENTENCES = re.compile(r"[.?!;\n]+")
+# sentences, for parts: a dash joins "which two principles speak to that — one on transparency and one on…"; a
+# colon ends what comes before a question ("two things for our response: what does it say about...")
+_SENTENCES = re.compile(r"[.?!;:\n]+")
 _CUES = tuple(sorted((tuple(cue.split()) for cue in W.several), key=len, reverse=True))
 
 
@@ -38,9 +39,12 @@ def _cue_at(tokens: Sequence[str], i: int) -> int:
 
 
 def asks_about_several(tokens: Sequence[str]) -> bool:
-    """A cue ("difference between…", "both…", "X vs Y"), or "… and who is developing them"."""
-    return any(_cue_at(tokens, i) for i in range(len(tokens))) or any(
-        first == "and" and second in W.and_asks for first, second in itertools.pairwise(tokens)
+    """A cue ("difference between…", "both…", "X vs Y"), "… and who is developing them", or "what do X and Y
+    mean?"."""
+    return (
+        any(_cue_at(tokens, i) for i in range(len(tokens)))
+        or any(first == "and" and second in W.and_asks for first, second in itertools.pairwise(tokens))
+        or (bool(tokens) and tokens[-1] in W.ends_asking_meaning and "and" in tokens)
     )
 
 
@@ -53,8 +57,9 @@ class Parts:
         sentence about one thing."""
         if not asks_about_several(tokens):
             return []
-        strong = any(_cue_at(tokens, i) for i in range(len(tokens)))
+        strong = any(_cue_at(tokens, i) for i in range(len(tokens))) or tokens[-1] in W.ends_asking_meaning
         comparing = bool(W.comparing.intersection(tokens))
+        meaning = bool(W.definition_words.intersection(tokens))
         parts: list[Part] = []
         words: list[str] = []
         kind: str | None = None  # named so far in the sentence
@@ -69,7 +74,7 @@ class Parts:
                 continue
             if token in W.part_breaks and not self._said_together(tokens, i, strong):
                 if words:
-                    parts.append(self._part(words, own, inherited, comparing))
+                    parts.append(self._part(words, own, inherited, comparing, meaning))
                 words, own, inherited = [], None, kind
             else:
                 if token in W.part_kinds:
@@ -79,12 +84,17 @@ class Parts:
                 words.append(token)
             i += 1
         if words:
-            parts.append(self._part(words, own, inherited, comparing))
+            parts.append(self._part(words, own, inherited, comparing, meaning))
         return parts
 
-    def _part(self, words: list[str], own: str | None, inherited: str | None, comparing: bool) -> Part:
-        short = len([s for s in content_stems(words) if s not in NUMBER_STEMS]) <= 2
-        return Part(tuple(words), own, None if own else inherited, comparing and short)
+    def _part(
+        self, words: list[str], own: str | None, inherited: str | None, comparing: bool, meaning: bool
+    ) -> Part:
+        """A part; a short one in a comparison or a question about meanings is a term, whose meaning (not an
+        entry of the kind named before it) answers it: "the principle on money, and what 'decommissioning'
+        means"."""
+        term = comparing and len([s for s in content_stems(words) if s not in NUMBER_STEMS]) <= 2
+        return Part(tuple(words), own, None if own or (term and meaning) else inherited, term)
 
     def _said_together(self, tokens: Sequence[str], i: int, strong: bool) -> bool:
         """Whether "and" at `i` is inside the content's own words: "children and young people", "open and

@@ -61,6 +61,25 @@ def asks_for_one_of_a_kind(tokens: Sequence[str]) -> str | None:
     return asked_about(tokens, W.singular_kinds, LANGUAGE.asking_for_one, W.kind_qualifiers)
 
 
+def asked_within(tokens: Sequence[str]) -> str | None:
+    """ "anything about decommissioning in the principles", "across the ten principles": the kind looked in, when
+    the question names a topic to look for ("what is in the principles" names none: the list answers it)."""
+    named = W.kind_qualifiers | LANGUAGE.kind_words | frozenset(W.within_kinds)
+    if not W.looking_for.intersection(tokens) or not any(is_content(t) and t not in named for t in tokens):
+        return None
+    for i, token in enumerate(tokens):
+        if token not in W.within_kinds:
+            continue
+        k = i - 1
+        while k >= 0 and (
+            tokens[k] in W.kind_qualifiers or tokens[k] in W.articles or parse_number(tokens[k])
+        ):
+            k -= 1
+        if k >= 0 and tokens[k] in W.within:
+            return W.within_kinds[token]
+    return None
+
+
 def numbered(tokens: Sequence[str], j: int) -> bool:
     """Whether the number at `j` is "no. 5" or "number five", as in "what's no. 5 of the 10 principles" or
     "number 5 principle": "number" before a number, or "no" before digits (not "no one principle covers it")."""

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 from knowledge.model import Entry
 from knowledge.search.language import LANGUAGE
-from knowledge.search.questions import ORDINAL, YEAR, asks_for_one_of_a_kind, numbered
+from knowledge.search.questions import (
+    ORDINAL,
+    YEAR,
+    asked_within,
+    asks_for_one_of_a_kind,
+    is_content,
+    numbered,
+)
 from knowledge.text import parse_number
 
 W = LANGUAGE.words
@@ -46,6 +53,8 @@ class References:
         between principle 8 and 9", "p4 vs p10", "principle 2 and NOS function 1"."""
         found: dict[tuple[str, int], Reference] = {}
         for i in range(len(tokens)):
+            for kind, number in self._first_or_last(tokens, i):
+                found.setdefault((kind, number), self._ref(kind, number))
             at = self._reference_at(tokens, i)
             if at is None:
                 continue
@@ -56,11 +65,27 @@ class References:
                     found.setdefault((reference.kind, number), self._ref(reference.kind, number))
         return list(found.values())
 
+    def _first_or_last(self, tokens: Sequence[str], i: int) -> list[tuple[str, int]]:
+        """ "the first two NOS functions", "the last three principles": that many from the start or the end."""
+        kind = W.reference_kinds.get(tokens[i])
+        if tokens[i] not in W.plural_kinds or kind is None or kind not in self._last:
+            return []
+        if i + 1 < len(tokens) and is_content(tokens[i + 1]):
+            return []  # "our first two principles workshops": the kind names something else
+        k = i - 1
+        while k >= 0 and tokens[k] in W.kind_qualifiers:
+            k -= 1
+        count = parse_number(tokens[k]) if k >= 1 and not ORDINAL.match(tokens[k]) else None
+        if count is None or not 1 < count <= self._last[kind] or tokens[k - 1] not in (*W.last, "first"):
+            return []
+        first = 1 if tokens[k - 1] == "first" else self._last[kind] - count + 1
+        return [(kind, n) for n in range(first, first + count)]
+
     def asked_kind(self, tokens: Sequence[str]) -> str | None:
         """ "which principle ...", "is there a principle ...", "any nos function ...": the question asks for one
         entry of that kind."""
         word = asks_for_one_of_a_kind(tokens)
-        return W.reference_kinds[word] if word else None
+        return W.reference_kinds[word] if word else asked_within(tokens)
 
     def _listed_on(self, tokens: Sequence[str], at: int, kind: str) -> list[int]:
         """The numbers listed after the one at `at`: "principles 3 and 7", "3, 5 and 7", "8 or 9", and "1 to 3"
