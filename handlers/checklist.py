@@ -18,6 +18,7 @@ from handlers.blocks import escape, notice, truncate
 from handlers.catalog import CHECKLIST_COMMAND
 from handlers.router import Router
 from knowledge.checklist_engine import Reply, ReplyKind
+from knowledge.text import unescape_chat
 from services.checklists import Rendered, Tell
 
 logger = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ async def handle_thread_reply(
             channel=channel, user=user, thread_ts=str(thread_ts), **message.as_kwargs()
         )
 
-    text = str(event.get("text") or "")
+    text = unescape_chat(str(event.get("text") or ""))  # "A &amp; B" as Slack sends it is "A & B" as typed
     await ctx.checklists(context).typed(ctx.kb(context), client, run, text, user, ctx.place(body), tell)
     return True
 

@@ -15,7 +15,7 @@ from handlers.blocks import escape, notice
 from handlers.catalog import HELP_COMMAND
 from handlers.owners import suggest_command
 from handlers.router import Router
-from knowledge.text import as_read
+from knowledge.text import as_read, unescape_chat
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ async def handle_commissioning(
     client: AsyncWebClient,
     context: AsyncBoltContext,
 ) -> None:
-    text = (command.get("text") or "").strip()
+    text = unescape_chat(command.get("text") or "").strip()  # Slack sends &, <, > as entities
     if text.lower() == RELOAD:
         await reload_content(ack, command, respond, context)
         return

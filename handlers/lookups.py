@@ -12,6 +12,7 @@ from handlers.blocks import Message, entry_card, escape, notice
 from handlers.router import Router
 from knowledge.base import KnowledgeBase
 from knowledge.lookup import lookup
+from knowledge.text import unescape_chat
 
 # (command, member kind, usage hint, what it does): the manifest test and the help card read this.
 LOOKUP_COMMANDS: tuple[tuple[str, str, str, str], ...] = (
@@ -43,7 +44,7 @@ def render_lookup(kb: KnowledgeBase, kind: str, name: str, text: str) -> Message
 def make_handler(name: str, kind: str) -> Listener:
     async def handle_lookup(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
         # Content lookups are in memory and fast, so the answer goes in the ack itself (private).
-        message = render_lookup(ctx.kb(context), kind, name, command.get("text") or "")
+        message = render_lookup(ctx.kb(context), kind, name, unescape_chat(command.get("text") or ""))
         await ack(response_type="ephemeral", **message.as_kwargs())
 
     handle_lookup.__name__ = f"handle_{name.strip('/')}"

@@ -54,11 +54,19 @@ STOP_WORDS = frozenset(
 _stemmer = snowballstemmer.stemmer("english")
 
 
+def unescape_chat(text: str) -> str:
+    """Chat text carries the three characters its markup uses as entities ("&gt; from Priya: ..." is a quote);
+    once the markup itself is read, they are the characters the person typed. (Only these three: no others are
+    escaped, so "&eacute;" typed is left as it was.)"""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def strip_chat_markup(text: str) -> str:
-    """Remove chat mentions, link wrappers and emoji codes, keeping a link's visible label."""
+    """Remove chat mentions, link wrappers and emoji codes, keeping a link's visible label; then the
+    markup's entities become the characters typed."""
     text = _MENTION.sub(" ", text)
     text = _LINK.sub(lambda m: f" {m.group(1) or ''} ", text)
-    return _EMOJI.sub(" ", text)
+    return unescape_chat(_EMOJI.sub(" ", text))
 
 
 # an emoji as typed: a code (":wave:") or a picture, any symbol that is not a letter, digit or punctuation
@@ -78,7 +86,7 @@ def as_read(text: str) -> str:
     nothing, for a bare one), emoji codes kept (chat shows them as pictures), spaces collapsed. Still needs
     escaping."""
     text = _LINK.sub(lambda m: m.group(1) or "", _MENTION.sub(" ", text))
-    return " ".join(text.split())
+    return " ".join(unescape_chat(text).split())
 
 
 def fold(text: str) -> str:

@@ -120,6 +120,18 @@ async def test_an_answer_with_a_note_records_both_and_an_empty_note_asks_for_its
     assert [n.text for n in await app.deps.runs.notes(run.id)] == ["only for the under-fives so far"]
 
 
+async def test_a_note_is_kept_as_typed_not_as_slack_escapes_it(app: RunningApp) -> None:
+    """Slack sends "&" as "&amp;": the note keeps what was typed, and shows it once escaped, never "&amp;amp;"."""
+    parent, _ = await start(app)
+    await reply_in_thread(app, parent, "note: health &amp; social care &lt;5s only")
+    [told] = await app.fake.wait_for(
+        lambda c: c.method == "chat.postEphemeral" and "Noted on step 1" in c.text
+    )
+    run = (await app.deps.runs.open_runs("T0TESTTEAM", CHANNEL))[0]
+    assert [n.text for n in await app.deps.runs.notes(run.id)] == ["health & social care <5s only"]
+    assert "&amp;amp;" not in str(told.payload)
+
+
 async def test_a_skipped_step_says_who_skipped_it_and_a_long_note_says_it_was_cut(app: RunningApp) -> None:
     parent, _ = await start(app)
     await reply_in_thread(app, parent, "note: " + "x" * 3500)

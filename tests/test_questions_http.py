@@ -105,6 +105,22 @@ async def test_a_declined_mention_quotes_the_question_as_the_person_wrote_it(app
     assert "<!channel>" not in posted.text and "U0GUIDEBOT" not in posted.text and "evil" not in posted.text
 
 
+async def test_slack_escaped_characters_are_read_and_quoted_as_typed(app: RunningApp) -> None:
+    """Slack sends &, < and > as &amp;, &lt; and &gt; (a pasted quote arrives as "&gt; from Priya: ..."): they are
+    read as the characters typed, not as words, and a quoted question shows them once, as typed."""
+    await app.event(mention("&gt; from Priya: which principle is about working with providers?", ts=new_ts()))
+    [posted] = await app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert "Provide timely information to providers and work constructively with them." in posted.text
+    await app.event(mention("what's the wifi password &amp; the door code &lt;3", ts=new_ts()))
+    declined = (await app.fake.wait_for(lambda c: c.method == "chat.postMessage", count=2))[-1]
+    section = next(b for b in declined.payload["blocks"] if b["type"] == "section")
+    assert (
+        "“what's the wifi password &amp; the door code &lt;3” is outside what it covers"
+        in section["text"]["text"]
+    )
+    assert "&amp;amp;" not in str(declined.payload["blocks"])
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="answered with principle 8 since the word model reads the question's form, not its topic words "
