@@ -69,11 +69,6 @@ class LocalSet:
 
 
 LOCAL_SETS = {
-    # written 2026-12-05 (second session, after the 14th sets' run) by three more helpers, each briefed unlike any
-    # writer before (see each file's header); never trained on, never read question by question before their run
-    "15th-g": "bench/fifteenth_g_questions.yaml",
-    "15th-h": "bench/fifteenth_h_questions.yaml",
-    "15th-i": "bench/fifteenth_i_questions.yaml",
     # written 2026-12-05 by a helper as Northshire's content owners; its misses were read while issue 13's ranking
     # changed, so it is no longer blind. Not trained on: training on it (tried 2026-12-05) taught the judge to
     # answer more of the framework's declines (twelfth 92.3% -> 90.4% declined) for 47% -> 58% top-1 in-sample
@@ -82,10 +77,9 @@ LOCAL_SETS = {
     # read since, never trained on
     "westshire": LocalSet("bench/local_westshire", "bench/westshire_questions.yaml"),
 }
-LOCAL_TRAINING: tuple[
-    str, ...
-] = ()  # local sets the judge learns from (train_answerability.py can take them)
-LOCAL_SEALED = frozenset({"15th-g", "15th-h", "15th-i"})
+# local sets the judge learns from (train_answerability.py can take them)
+LOCAL_TRAINING: tuple[str, ...] = ()
+LOCAL_SEALED: frozenset[str] = frozenset()
 TRAINING = tuple(name for name in SETS if name not in UNTRAINED)
 
 
