@@ -21,8 +21,14 @@ from knowledge.loader import DEFAULT_DIR, load_knowledge
 ROOT = Path(__file__).resolve().parent.parent
 
 SETS = {
-    # written 2026-12-05 (second session, after the 14th sets' run) by three more helpers, each briefed unlike any
+    # written 2026-12-05 (second session, after the 15th sets' run) by three more helpers, each briefed unlike any
     # writer before (see each file's header); never trained on, never read question by question before their run
+    "16th-j": "bench/sixteenth_j_questions.yaml",
+    "16th-k": "bench/sixteenth_k_questions.yaml",
+    "16th-l": "bench/sixteenth_l_questions.yaml",
+    # written 2026-12-05 (second session, after the 14th sets' run) by three more helpers, each briefed unlike any
+    # writer before (see each file's header); sealed until their one run on 573489e (figures and misses in that
+    # session's closing note), trained on since
     "15th-g": "bench/fifteenth_g_questions.yaml",
     "15th-h": "bench/fifteenth_h_questions.yaml",
     "15th-i": "bench/fifteenth_i_questions.yaml",
@@ -54,7 +60,7 @@ SETS = {
     "development": "bench/eval_questions.yaml",  # the first set: the ranking was tuned on it
     "second": "bench/holdout_questions.yaml",  # held out at first, then also looked at while tuning
 }
-SEALED = frozenset({"15th-g", "15th-h", "15th-i"})
+SEALED = frozenset({"16th-j", "16th-k", "16th-l"})
 # not trained on, but no longer blind: their questions and misses have been read
 UNTRAINED = SEALED | {"twelfth"}
 
@@ -70,16 +76,21 @@ class LocalSet:
 
 LOCAL_SETS = {
     # written 2026-12-05 by a helper as Northshire's content owners; its misses were read while issue 13's ranking
-    # changed, so it is no longer blind. Not trained on: training on it (tried 2026-12-05) taught the judge to
-    # answer more of the framework's declines (twelfth 92.3% -> 90.4% declined) for 47% -> 58% top-1 in-sample
+    # changed. Not trained on: tried twice. After the 14th sets it cost twelfth's declines (92.3% -> 90.4%); after
+    # the 15th it helped twelfth (94.2% -> 98.1% declined) and Westshire's top-1 (25.0% -> 29.2%) but "what year
+    # did the east midlands framework launch" fell from 0.85 to 0.35 and was declined. The trees are too easily
+    # moved by 48 questions about content the framework sets never see.
     "northshire": LocalSet("bench/local_knowledge", "bench/local_questions.yaml"),
     # written 2026-12-05 (second session) by another helper as Westshire's; sealed until its one run on c6c4e27,
     # read since, never trained on
     "westshire": LocalSet("bench/local_westshire", "bench/westshire_questions.yaml"),
+    # written 2026-12-05 (second session, after the 15th sets' run) by a third helper as Eastshire's (council and
+    # NHS); never read or trained on before its one run
+    "eastshire": LocalSet("bench/local_eastshire", "bench/eastshire_questions.yaml"),
 }
 # local sets the judge learns from (train_answerability.py can take them)
 LOCAL_TRAINING: tuple[str, ...] = ()
-LOCAL_SEALED: frozenset[str] = frozenset()
+LOCAL_SEALED = frozenset({"eastshire"})
 TRAINING = tuple(name for name in SETS if name not in UNTRAINED)
 
 

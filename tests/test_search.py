@@ -549,6 +549,15 @@ def test_a_request_for_a_whole_list_gets_the_list_whatever_else_it_says(
             ["principle-3", "principle-9"],
         ),
         (
+            "what does 'commissioning' even mean? everyone at the council says it like we should know",
+            ["gloss-commissioning"],
+        ),
+        (
+            "honest q from our new PA: what does *commissioning* actually mean? a one-liner pls",
+            ["gloss-commissioning"],
+        ),
+        ("what does decommissioning mean? i saw it in principle 9", ["gloss-decommissioning", "principle-9"]),
+        (
             "two things for our response: what does the framework say about working with providers, and what does it"
             " say about transparent processes?",
             ["principle-7", "principle-10"],

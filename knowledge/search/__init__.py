@@ -89,6 +89,11 @@ class Searcher:
         missing = tuple(r for r in references if r.entry is None)
         if named:  # "difference between principle 8 and 9": every one named, in the order asked
             first = next(r for r in references if r.entry is not None)
+            defined = self._measures.defined(tokens) if kinds is None else None
+            if (
+                defined is not None and defined not in named
+            ):  # "what does decommissioning mean? (principle 9)"
+                return Answer(best=defined, also=tuple(named), reference=first, missing=missing)
             return Answer(best=named[0], also=tuple(named[1:]), reference=first, missing=missing)
         if references:  # "principle 99": none of those named is there
             return Answer(reference=references[0], declined=True)

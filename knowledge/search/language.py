@@ -55,6 +55,9 @@ class Words(_Frozen):
     takes_in: frozenset[str]
     what_is: frozenset[str]
     is_does: frozenset[str]
+    do_does: frozenset[str]
+    term_reach: int = Field(ge=1)
+    hedges: frozenset[str]
     articles: frozenset[str]
     how_many: frozenset[str]
     document_words: frozenset[str]

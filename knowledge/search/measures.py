@@ -18,6 +18,7 @@ from knowledge.search.questions import (
     asks_for_one_of_a_kind,
     asks_what_a_term_covers,
     asks_what_is,
+    asks_what_term_means,
     content_stems,
     ends_asking_what_is,
     exact_references,
@@ -168,6 +169,16 @@ class Measures:
         first = max(near, key=lambda h: (self.explained(weighed, h.entry), h.score))
         return [first, *(h for h in hits if h is not first)]
 
+    def defined(self, tokens: Sequence[str]) -> Entry | None:
+        """The glossary entry for the term a question asks the meaning of ("what does decommissioning mean? I
+        saw it in principle 9"), if the glossary has it."""
+        term = asks_what_term_means(tokens) or ends_asking_what_is(tokens)
+        if term is None:
+            return None
+        return next(
+            (d.entry for d in self.index.docs if d.entry.kind == "glossary" and stem(term) in d.title), None
+        )
+
     # -- what the question names that no entry does -----------------------------------------------
 
     def unknown_acts(self, tokens: Sequence[str]) -> frozenset[str]:
@@ -228,7 +239,11 @@ class Measures:
         asked = self.references.asked_kind(tokens) if kinds is None else None
         if asked is not None:  # "which principle mentions decommissioning": only a principle answers
             hits = [h for h in hits if h.entry.kind == asked]
-        term = (ends_asking_what_is(tokens) or asks_what_a_term_covers(tokens)) if kinds is None else None
+        term = (
+            (ends_asking_what_is(tokens) or asks_what_a_term_covers(tokens) or asks_what_term_means(tokens))
+            if kinds is None
+            else None
+        )
         if (
             term is not None
         ):  # "…, what is contracting?", "is procurement just the buying bit?": the glossary's

@@ -186,6 +186,21 @@ def asks_what_a_term_covers(tokens: Sequence[str]) -> str | None:
     return None
 
 
+def asks_what_term_means(tokens: Sequence[str]) -> str | None:
+    """The term in "what does 'commissioning' (actually) mean?", "what do they mean by procurement", wherever it
+    is in the message ("honest q from our new PA: what does commissioning actually mean? a one-liner pls")."""
+    for i, token in enumerate(tokens[:-2]):
+        if token not in W.what_is or tokens[i + 1] not in W.do_does:
+            continue
+        for j in range(i + 2, min(len(tokens), i + 2 + W.term_reach)):
+            if tokens[j] in W.ends_asking_meaning:
+                after = [t for t in tokens[j + 1 : j + 3] if t == "by" or is_content(t)]
+                between = tokens[i + 2 : j] if not after or after[0] != "by" else tokens[j + 2 : j + 3]
+                term = [t for t in between if is_content(t) and t not in W.hedges]
+                return term[0] if len(term) == 1 else None
+    return None
+
+
 def ends_asking_what_is(tokens: Sequence[str]) -> str | None:
     """The term in a message that ends "…, what is commissioning?" or "…, whats procurement", if it does."""
     ending = [t for t in tokens[-4:] if t not in W.articles]
