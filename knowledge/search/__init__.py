@@ -113,7 +113,7 @@ class Searcher:
             return Answer(declined=True, score=case.hits[0].score, terms=tuple(content), nearest=near)
         best = hits[0]
         # "difference between the principle on providers and the one on transparency": each part's entry
-        several = self._parts.entries(query, best.entry, case.weighed) if kinds is None else []
+        several = self._parts.entries(query, tokens, best.entry, case.weighed) if kinds is None else []
         if several:
             return Answer(best=several[0], also=tuple(several[1:]), score=best.score, terms=tuple(content))
         close = tuple(

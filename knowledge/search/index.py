@@ -167,7 +167,11 @@ class Index:
 
     def tokens(self, query: str) -> list[str]:
         """The question as words, chat markup removed and typos corrected to the base's vocabulary."""
-        return [self._correct(token) for token in words(fold(strip_chat_markup(query)))]
+        return self.plain_tokens(strip_chat_markup(query))
+
+    def plain_tokens(self, text: str) -> list[str]:
+        """As `tokens`, for text whose chat markup is already read (a sentence of a message)."""
+        return [self._correct(token) for token in words(fold(text))]
 
     def _correct(self, token: str) -> str:
         """Fix a misspelling of a word the base knows ("pricniple", "famly"); leave real words alone,

@@ -38,6 +38,12 @@ def _cue_at(tokens: Sequence[str], i: int) -> int:
     return next((len(cue) for cue in _CUES if tuple(tokens[i : i + len(cue)]) == cue), 0)
 
 
+def may_ask_about_several(tokens: Sequence[str]) -> bool:
+    """Whether any sentence of a message with these words could ask about several things (a cheap test of the
+    whole message before its sentences are read one by one)."""
+    return asks_about_several(tokens) or ("and" in tokens and not W.ends_asking_meaning.isdisjoint(tokens))
+
+
 def asks_about_several(tokens: Sequence[str]) -> bool:
     """A cue ("difference between…", "both…", "X vs Y"), "… and who is developing them", or "what do X and Y
     mean?"."""
@@ -107,13 +113,15 @@ class Parts:
             return f" {tokens[i - 1]} and {tokens[i + 1]} " in phrases
         return i + 2 < len(tokens) and f" {tokens[i - 1]} and {tokens[i + 1]} {tokens[i + 2]} " in phrases
 
-    def entries(self, query: str, best: Entry, weighed: Weighed) -> list[Entry]:
-        """The entries of a question about several, in the order asked, when two or more parts each find
-        one clearly and (unless the best entry for the whole question is about little of it) one of them is
-        that best entry; otherwise []."""
+    def entries(self, query: str, tokens: Sequence[str], best: Entry, weighed: Weighed) -> list[Entry]:
+        """The entries of a question about several (`tokens`: the whole question's), in the order asked, when
+        two or more parts each find one clearly and (unless the best entry for the whole question is about
+        little of it) one of them is that best entry; otherwise []."""
+        if not may_ask_about_several(tokens):
+            return []  # most questions: no sentence to read again
         found: list[Entry] = []
         for sentence in _SENTENCES.split(strip_chat_markup(query)):
-            for part in self.split(self.measures.index.tokens(sentence)):
+            for part in self.split(self.measures.index.plain_tokens(sentence)):
                 entry = self._entry(part)
                 if entry is not None and entry not in found:
                     found.append(entry)
