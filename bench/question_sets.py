@@ -21,8 +21,14 @@ from knowledge.loader import DEFAULT_DIR, load_knowledge
 ROOT = Path(__file__).resolve().parent.parent
 
 SETS = {
-    # written 2026-12-05 (second session, after the 15th sets' run) by three more helpers, each briefed unlike any
+    # written 2026-12-05 (third session, after the 16th sets' run) by three more helpers, each briefed unlike any
     # writer before (see each file's header); never trained on, never read question by question before their run
+    "17th-m": "bench/seventeenth_m_questions.yaml",
+    "17th-n": "bench/seventeenth_n_questions.yaml",
+    "17th-o": "bench/seventeenth_o_questions.yaml",
+    # written 2026-12-05 (second session, after the 15th sets' run) by three more helpers, each briefed unlike any
+    # writer before (see each file's header); sealed until their one run on cbb4258 (figures and misses in the
+    # third session's closing note), trained on since
     "16th-j": "bench/sixteenth_j_questions.yaml",
     "16th-k": "bench/sixteenth_k_questions.yaml",
     "16th-l": "bench/sixteenth_l_questions.yaml",
@@ -60,7 +66,7 @@ SETS = {
     "development": "bench/eval_questions.yaml",  # the first set: the ranking was tuned on it
     "second": "bench/holdout_questions.yaml",  # held out at first, then also looked at while tuning
 }
-SEALED = frozenset({"16th-j", "16th-k", "16th-l"})
+SEALED = frozenset({"17th-m", "17th-n", "17th-o"})
 # not trained on, but no longer blind: their questions and misses have been read
 UNTRAINED = SEALED | {"twelfth"}
 
@@ -85,12 +91,15 @@ LOCAL_SETS = {
     # read since, never trained on
     "westshire": LocalSet("bench/local_westshire", "bench/westshire_questions.yaml"),
     # written 2026-12-05 (second session, after the 15th sets' run) by a third helper as Eastshire's (council and
-    # NHS); never read or trained on before its one run
+    # NHS); sealed until its one run on cbb4258, read since
     "eastshire": LocalSet("bench/local_eastshire", "bench/eastshire_questions.yaml"),
+    # written 2026-12-05 (third session, after the 16th sets' run) by a fourth helper as Southshire's (council and
+    # NHS); never read or trained on before its one run
+    "southshire": LocalSet("bench/local_southshire", "bench/southshire_questions.yaml"),
 }
 # local sets the judge learns from (train_answerability.py can take them)
 LOCAL_TRAINING: tuple[str, ...] = ()
-LOCAL_SEALED = frozenset({"eastshire"})
+LOCAL_SEALED = frozenset({"southshire"})
 TRAINING = tuple(name for name in SETS if name not in UNTRAINED)
 
 
