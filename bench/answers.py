@@ -104,6 +104,8 @@ class Result:
     timings: list[float]
     # a question about one entry shown several found by topic ("padding"): the card shows more than was asked
     padded: int = 0
+    answerable: int = 0  # how many questions top1 and declined are shares of
+    declinable: int = 0
 
 
 def shown(kb: KnowledgeBase, answer: Answer) -> set[str]:
@@ -154,6 +156,8 @@ def evaluate(kb: KnowledgeBase, questions: QuestionSet, repeat: int) -> Result:
         wrong,
         timings,
         padded,
+        len(questions.answerable),
+        len(questions.decline),
     )
 
 
@@ -198,6 +202,17 @@ def held_out_entries(
             held += right and judge.answers(row.signals)
             full += right and everything.answers(row.signals)
     return held, full, total
+
+
+def _pooled(results: list[Result]) -> str:
+    """Several sets' results as one: top-1, declined and wrong over all their questions."""
+    answerable = sum(r.answerable for r in results)
+    declinable = sum(r.declinable for r in results)
+    questions = sum(r.questions for r in results)
+    top1 = sum(r.top1 * r.answerable for r in results) / answerable
+    declined = sum(r.declined * r.declinable for r in results) / declinable
+    wrong = sum(r.confident_wrong for r in results) / questions
+    return f"top-1 {top1:.1%}, declined {declined:.1%}, wrong {wrong:.1%}"
 
 
 def main() -> int:
@@ -255,9 +270,13 @@ def main() -> int:
     timings: list[float] = []
     wrong_by_set: dict[str, list[str]] = {}
     dropped_by_set: dict[str, int] = {}
+    untrained: dict[
+        str, QuestionSet
+    ] = {}  # sets no model learned from, copies of training questions left out
     for name, questions in sets.items():
         if name not in by_set:  # a set never trained on: copies of training questions say nothing of it
             questions, dropped_by_set[name] = fresh(kb, questions, trained_on)
+            untrained[name] = questions
         result = evaluate(kb, questions, args.repeat)
         timings += result.timings
         wrong_by_set[name] = result.wrong
@@ -283,13 +302,16 @@ def main() -> int:
         if dropped:
             print(f"{name}: {dropped} questions left out as copies or near copies of training questions")
 
+    # framework questions no model learned from (`untrained`), asked of the shipped content with a team's folder
+    # added: what a team's entries change of the framework's own answers (a decline there may be a question the
+    # team's content does answer: "what social value weighting should we use" with Northshire's principle 11)
     for name, local_set in LOCAL_SETS.items():
         if args.dev and name in LOCAL_SEALED:
             continue
         local_kb = with_local_content(name)
         local = evaluate(local_kb, load_local(name), 1)
         how = (
-            "trained on (in-sample)"
+            "trained on"
             if name in LOCAL_TRAINING
             else "never trained on or read"
             if name in LOCAL_SEALED
@@ -300,6 +322,20 @@ def main() -> int:
             f"entries with no aliases, {how}): top-1 {local.top1:.1%}, declined {local.declined:.1%}, wrong "
             f"{local.confident_wrong / local.questions:.1%} of {local.questions} questions"
         )
+        if name in LOCAL_TRAINING:  # in-sample above; this is as a model that never saw this team's set
+            unseen_kb = with_local_content(name, judge=left_out(kb, by_set, f"local {name}"))
+            blind = evaluate(unseen_kb, load_local(name), 1)
+            print(
+                f"  ... judged by a model trained without {name}'s questions: top-1 {blind.top1:.1%}, declined "
+                f"{blind.declined:.1%}, wrong {blind.confident_wrong / blind.questions:.1%}"
+            )
+        if untrained:
+            alone = [evaluate(kb, questions, 1) for questions in untrained.values()]
+            beside = [evaluate(local_kb, questions, 1) for questions in untrained.values()]
+            print(
+                f"  framework questions never trained on ({', '.join(untrained)}), {_pooled(alone)} on the "
+                f"shipped content; {_pooled(beside)} with {name}'s folder added"
+            )
         wrong_by_set[f"local {name}"] = local.wrong
     if not args.no_held_out:
         held, full, total = held_out_entries(kb, by_set)

@@ -98,7 +98,7 @@ LOCAL_SETS = {
     "southshire": LocalSet("bench/local_southshire", "bench/southshire_questions.yaml"),
 }
 # local sets the judge learns from (train_answerability.py can take them)
-LOCAL_TRAINING: tuple[str, ...] = ()
+LOCAL_TRAINING: tuple[str, ...] = ("northshire", "westshire", "eastshire")
 LOCAL_SEALED = frozenset({"southshire"})
 TRAINING = tuple(name for name in SETS if name not in UNTRAINED)
 

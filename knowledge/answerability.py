@@ -5,9 +5,12 @@ thresholds (share of the question recognised, share the best entry explains, ...
 weighs them all together, with one more: how much the question's form reads like the questions the content
 answers, from a word model (logistic regression over its words and pairs of words, with every word the content
 knows masked as <k>: "which principle <k>", "when did" one way; "my", "next", "anyone know", "payslip" the
-other; see Searcher.wording). The word model never sees which topics the content has, so a team's own entries
-need no retraining: the judge is measured on entries held out of its training and on a folder of local content
-it never saw (bench/answers.py).
+other; see Searcher.wording), and whether the best entry holds the kind of answer asked for (a time for
+"when ...", an amount for "how much ...", a person or body for "who ..."). The word model never sees which
+topics the content has, so a team's own entries need no retraining. Besides the framework's sets it learns from
+three teams' sets of questions about their own content (how questions about a team's panels, contracts and
+forums are put), and is measured on entries held out of its training, on each team's set by a model trained
+without it, and on a fourth team's folder it never saw (bench/answers.py).
 
 Both are trained by `bench/train_answerability.py` on the labelled question sets in `bench/` (scikit-learn): the
 trees on the word model's figure for each question as a model that never saw the question's set gives it, as
@@ -66,6 +69,10 @@ class Signals:
     glossary: bool  # ... a definition
     enough_recognised: bool  # the hand rule on coverage (with its in-scope allowance)
     rules_answer: bool  # what the hand rules alone decide: the model learns where they are wrong
+    # "when ...", "how much ...", "who ...": the question asks for a time, an amount or a person or body ...
+    answer_kind_asked: bool = False
+    # ... and the best entry's text holds one ("until August 2028", "£14 million", "the Youth Justice Board")
+    answer_kind_held: bool = False
     # not inputs of the trees:
     words: tuple[str, ...] = ()  # the question's words as the search read them: the word model's input
     # "what does the Children Act 2004 say about...": an Act the best entry itself quotes
@@ -97,6 +104,8 @@ class Signals:
             float(self.glossary),
             float(self.enough_recognised),
             float(self.rules_answer),
+            float(self.answer_kind_asked),
+            float(self.answer_kind_held),
         )
 
 

@@ -44,6 +44,16 @@ entries:
     source:
       framework: Northshire County Council
       page: Northshire local principles
+  - id: ns-commissioning-forum
+    kind: fact
+    title: Northshire's commissioning forum
+    text: >-
+      Commissioners meet providers at the Northshire provider forum every quarter, in March, June, September and
+      December, at County Hall and online. Any provider or charity working with children and families can
+      come; items for the agenda go to the commissioning team two weeks before.
+    source:
+      framework: Northshire County Council
+      page: Provider forum
   - id: ns-gloss-lead-provider
     kind: glossary
     title: Lead provider (definition)
@@ -87,6 +97,29 @@ async def test_a_new_local_entry_is_found_and_shown_with_its_own_source(local_ap
     assert "East Midlands" not in posted.text  # a local entry is never attributed to the framework's pages
 
 
+async def test_a_local_entry_is_found_by_its_own_words_over_a_framework_entry_with_them_as_aliases(
+    local_app: RunningApp,
+) -> None:
+    """Principle 7's aliases say "provider forum"; the team's forum entry says it only in its text, as a team
+    writes. The question is about the team's forum, and the card is the team's, with its source."""
+    await local_app.event(mention("how often does the provider forum meet? is it online too?"))
+    [posted] = await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert "every quarter, in March, June, September and" in posted.text
+    assert "Provider forum" in posted.text and "Northshire County Council" in posted.text
+    assert "Provide timely information" not in posted.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss: the judge has learned from the framework's sets that 'when's the next ...' asks about "
+    "something the content does not hold (a meeting, a committee), and declines it even of a team's forum",
+)
+async def test_when_is_the_next_meeting_of_a_teams_forum(local_app: RunningApp) -> None:
+    await local_app.event(mention("when's the next provider forum?"))
+    [posted] = await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert "every quarter, in March, June, September and" in posted.text
+
+
 async def test_a_local_definition_is_found_by_its_name(local_app: RunningApp) -> None:
     response, _ = await local_app.command("/commissioning", "what's a lead provider?")
     assert "subcontracts parts of the service" in response.shown
@@ -120,7 +153,7 @@ def test_a_teams_own_content_needs_no_retraining(
         timeout=120,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "55 entries" in checked.stdout and "retrain" not in checked.stdout
+    assert "56 entries" in checked.stdout and "retrain" not in checked.stdout
 
 
 async def test_a_question_about_several_principles_shows_each(local_app: RunningApp) -> None:

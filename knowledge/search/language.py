@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from knowledge.text import stem
 
@@ -20,6 +20,13 @@ LANGUAGE_FILE = Path(__file__).resolve().parent / "language.yaml"
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AnswerKind(_Frozen):
+    """One kind of answer: the phrases of a question asking for it, and the words of an entry holding it."""
+
+    asked: tuple[str, ...] = Field(min_length=1)
+    found: frozenset[str] = Field(min_length=1)
 
 
 class Words(_Frozen):
@@ -73,6 +80,10 @@ class Words(_Frozen):
     part_kinds: dict[str, str]
     kind_resets: frozenset[str]
     short_words: frozenset[str]
+    answer_kinds: dict[str, AnswerKind]
+
+
+FIELDS = frozenset({"alias", "alias_phrase", "keyword", "title", "text", "plain_text"})
 
 
 class Weights(_Frozen):
@@ -89,6 +100,7 @@ class Weights(_Frozen):
     not_a_list: float
     list_boost: float
     definition_boost: float
+    lacks_answer_kind: float = Field(gt=0, le=1)
     name: float
     generic_floor: float
     common_word: float
@@ -99,6 +111,17 @@ class Weights(_Frozen):
     inflected: float
     typo_frequency: float
     typo_similarity: float = Field(ge=0, le=100)
+
+    @field_validator("fields")
+    @classmethod
+    def _every_field(cls, fields: dict[str, float]) -> dict[str, float]:
+        if missing := FIELDS - fields.keys():
+            raise ValueError(f"a weight is needed for every field; missing: {', '.join(sorted(missing))}")
+        if unknown := fields.keys() - FIELDS:
+            raise ValueError(
+                f"no such field: {', '.join(sorted(unknown))} (the fields: {', '.join(sorted(FIELDS))})"
+            )
+        return fields
 
 
 class Thresholds(_Frozen):

@@ -14,6 +14,7 @@ from knowledge.search.index import Hit, Index
 from knowledge.search.language import LANGUAGE
 from knowledge.search.questions import (
     NUMBER_STEMS,
+    answer_kind_asked,
     asked_about,
     asks_for_one_of_a_kind,
     asks_what_a_term_covers,
@@ -79,6 +80,8 @@ class Measures:
             wants_definition=wants_definition
             or bool(W.definition_words.intersection(tokens))
             or asks_what_is(tokens, stems),
+            # "when does the taxi contract end": an entry with a time in it
+            wants_kind=answer_kind_asked(tokens),
         )
 
     # -- how much of the question is recognised ---------------------------------------------------
@@ -288,6 +291,8 @@ class Measures:
         coverage_in_scope = self.coverage(tokens, leave_out=index.scope - unknown, names=unknown)
         enough = self.enough_recognised(tokens, coverage, coverage_in_scope)
         explained = self.explained(weighed, top)
+        wanted = answer_kind_asked(tokens)
+        shown = self.most_about(weighed, hits)[0].entry  # the entry a card would show
         return Case(
             hits,
             weighed,
@@ -322,6 +327,8 @@ class Measures:
                     or asks_what_a_term_means
                     or (enough and explained >= LIMITS.min_explained)
                 ),
+                answer_kind_asked=wanted is not None,
+                answer_kind_held=wanted is not None and wanted in index.by_id[shown.id].holds,
                 words=index.wording(tokens),
                 names_a_known_act=self.quotes_the_act_named(tokens, top),
             ),

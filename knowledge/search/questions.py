@@ -223,3 +223,34 @@ def rarity(word: str) -> float:
         1.0, max(weights.least_rarity, (weights.common_word - english_frequency(word)) / weights.rarity_span)
     )
     return value * weights.inflected if word.endswith(("ing", "ed", "ly")) else value
+
+
+_ASKED_KINDS = tuple(
+    (kind, tuple(tuple(phrase.split()) for phrase in spec.asked)) for kind, spec in W.answer_kinds.items()
+)
+
+
+def answer_kind_asked(tokens: Sequence[str]) -> str | None:
+    """The kind of answer the question asks for (language.yaml's `answer_kinds`: "when ..." a time, "how much ..."
+    an amount, "who ..." a person or body), by the first of their phrases the question says; None if it says none.
+    """
+    for i in range(len(tokens)):
+        for kind, phrases in _ASKED_KINDS:
+            if any(tuple(tokens[i : i + len(p)]) == p for p in phrases):
+                return kind
+    return None
+
+
+def answer_kinds_held(said: Sequence[str], raw: str) -> frozenset[str]:
+    """The kinds of answer a text (`said`: its words; `raw`: as written) holds: a time if it names one (a year, a
+    month, "weeks", "quarterly"), an amount if it has a figure other than a year ("£14", "25", "six", "%"), a
+    person or body if it names one ("team", "board", "director")."""
+    held = {kind for kind, spec in W.answer_kinds.items() if not spec.found.isdisjoint(said)}
+    if any(YEAR.match(w) for w in said):
+        held.add("time")
+    if "%" in raw or any((any(c.isdigit() for c in w) and not YEAR.match(w)) or w in _FIGURES for w in said):
+        held.add("amount")
+    return frozenset(held & W.answer_kinds.keys())
+
+
+_FIGURES = frozenset(w for w in number_words() if not ORDINAL.match(w)) - {"one"}
