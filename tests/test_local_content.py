@@ -226,3 +226,16 @@ async def test_a_question_naming_more_entries_than_a_message_holds_gets_the_firs
     assert "You asked about 15: here are the first 10." in posted.text
     assert "Provide preventative services" in posted.text and "NOS function 1" not in posted.text
     assert len(posted.payload["blocks"]) <= 50
+
+
+async def test_numbered_questions_are_each_answered_with_their_own_source(local_app: RunningApp) -> None:
+    """ "Q1: ... Q2: ...": one question in each, answered together on one card, the framework's and the team's
+    each with its own source."""
+    await local_app.event(
+        mention("Q1: which principle is about prevention? Q2: how often does the provider forum meet?")
+    )
+    [posted] = await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert "Provide preventative services" in posted.text
+    assert "every quarter, in March, June, September and" in posted.text
+    assert "5 - Commissioning Principles" in posted.text and "Northshire County Council" in posted.text
+    assert posted.text.index("Provide preventative services") < posted.text.index("every quarter")

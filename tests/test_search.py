@@ -530,6 +530,18 @@ def test_the_kinds_of_answer_an_entry_holds(kb: KnowledgeBase) -> None:
             "which principles cover the money side and which cover how we treat suppliers?",
             ["principle-9", "principle-7"],
         ),
+        # numbered, lettered or joined with " + ": one question in each
+        (
+            "Q1: which principle is about prevention? Q2: which one covers spending money wisely?",
+            ["principle-3", "principle-9"],
+        ),
+        (
+            "for the pack: (a) the principle on partnership working and (b) the one on evaluating services",
+            ["principle-4", "principle-8"],
+        ),
+        ("need the prevention one + the evaluation one, both wordings", ["principle-3", "principle-8"]),
+        # one named, and "the ... one"
+        ("give me the leadership principle and the skills one", ["principle-2", "principle-5"]),
     ],
 )
 def test_a_question_about_several_entries_by_topic_shows_each_in_the_order_asked(
@@ -546,6 +558,7 @@ def test_a_question_about_several_entries_by_topic_shows_each_in_the_order_asked
         "is there a final approved version of the NOS and what's the date on it",  # one subject, two things asked
         "do we need to keep reviewing whether services make a difference to outcomes?",  # "difference", not a comparison
         "what's the difference between minimum standards and best practice?",  # one entry is about the whole of it
+        "boarding school NMS - publication date + legal power",  # " + " joins two things asked of one entry
     ],
 )
 def test_a_question_about_one_entry_gets_one(kb: KnowledgeBase, question: str) -> None:
@@ -643,3 +656,13 @@ def test_a_numbered_part_run_together_is_read_as_the_content_writes_it(kb: Knowl
     assert kb.searcher.tokens("what is a s75 agreement?") == ["what", "is", "a", "section", "75", "agreement"]
     assert kb.searcher.tokens("reg5 and s.10") == ["regulation", "5", "and", "s", "10"]
     assert "a9" in kb.searcher.tokens("what is the a9 resource")
+
+
+def test_a_quoted_word_asked_what_it_is_gets_its_definition(kb: KnowledgeBase) -> None:
+    """ "Officers keep saying 'commissioning'. In plain English, what is it?": the quoted word is the term."""
+    answer = kb.searcher.answer(
+        "Councillors keep saying 'procurement' at panel. In plain English, what is it?"
+    )
+    assert answer.best is not None and answer.best.id == "gloss-procurement"
+    # a quoted word no definition has is no term: the question is judged as any other
+    assert kb.searcher.answer("my manager keeps saying 'synergy'. what is it?").declined

@@ -20,9 +20,10 @@ from knowledge.model import Entry
 from knowledge.search.index import Hit, Index, Vocabulary
 from knowledge.search.language import LANGUAGE
 from knowledge.search.measures import Measures
-from knowledge.search.parts import Parts
+from knowledge.search.parts import Parts, enumerated
 from knowledge.search.questions import NUMBER_STEMS, content_stems
 from knowledge.search.references import Reference, References
+from knowledge.text import strip_chat_markup
 
 __all__ = ["LIST_JOINERS", "RULES", "Answer", "Hit", "Reference", "Searcher", "Vocabulary"]
 
@@ -108,6 +109,13 @@ class Searcher:
         # of near ties, the entry about most of the question first
         hits = self._measures.most_about(case.weighed, case.hits)
         verdict = judge.verdict(case.signals)
+        if not verdict.answers and kinds is None and enumerated(strip_chat_markup(query)):
+            # "Q1: ... Q2: ...", "(a) ... (b) ...", "x one + y one": asked one by one, so judged part by part
+            several = self._parts.entries(query, tokens, hits[0].entry, case.weighed)
+            if several:
+                return Answer(
+                    best=several[0], also=tuple(several[1:]), score=hits[0].score, terms=tuple(content)
+                )
         if not verdict.answers:
             near = hits[0].entry if verdict.near_miss else None
             return Answer(declined=True, score=case.hits[0].score, terms=tuple(content), nearest=near)

@@ -27,6 +27,7 @@ from knowledge.search.questions import (
     is_content,
     names,
     only_the_kind_asked,
+    quoted_term_asked,
     rarity,
     specificity,
     what_are_the,
@@ -243,7 +244,12 @@ class Measures:
         if asked is not None:  # "which principle mentions decommissioning": only a principle answers
             hits = [h for h in hits if h.entry.kind == asked]
         term = (
-            (ends_asking_what_is(tokens) or asks_what_a_term_covers(tokens) or asks_what_term_means(tokens))
+            (
+                ends_asking_what_is(tokens)
+                or asks_what_a_term_covers(tokens)
+                or asks_what_term_means(tokens)
+                or quoted_term_asked(strip_chat_markup(query), tokens)
+            )
             if kinds is None
             else None
         )

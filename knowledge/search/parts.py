@@ -22,6 +22,25 @@ LIMITS = LANGUAGE.thresholds
 # colon ends what comes before a question ("two things for our response: what does it say about...")
 _SENTENCES = re.compile(r"[.?!;:\n]+")
 _CUES = tuple(sorted((tuple(cue.split()) for cue in W.several), key=len, reverse=True))
+# a message that numbers or bullets its questions ("Q1: ... Q2: ...", "(a) ... and (b) ...", "• ...") or joins two
+# with " + " asks one thing in each: the text is cut at each mark, and each piece is a part of its own
+_MARKS = re.compile(
+    r"(?:^|(?<=\s))(?:q\d{1,2}\b|\([a-e1-5]\)|[a-e1-5]\))|^\s*[\u2022*\u2013-]\s+|\s\+\s",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def enumerated(text: str) -> bool:
+    """Whether a message (its chat markup read) numbers, letters or bullets two or more questions, or joins two
+    with " + "."""
+    marks = _MARKS.findall(text)
+    return len(marks) >= 2 or any(m.strip() == "+" for m in marks)
+
+
+def only_joined(text: str) -> bool:
+    """Whether the only marks are " + ", which also joins two things asked of one entry ("publication date +
+    legal power"): then the parts must find entries of one kind ("efficiency one + evaluation one")."""
+    return all(m.strip() == "+" for m in _MARKS.findall(text))
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,11 @@ def asks_about_several(tokens: Sequence[str]) -> bool:
     return (
         any(_cue_at(tokens, i) for i in range(len(tokens)))
         or any(first == "and" and second in W.and_asks for first, second in itertools.pairwise(tokens))
+        # "the leadership principle and the skills one": one named, and another
+        or any(
+            first in W.named_ones and second == "and" and third in W.articles
+            for first, second, third in zip(tokens, tokens[1:], tokens[2:], strict=False)
+        )
         or (bool(tokens) and tokens[-1] in W.ends_asking_meaning and "and" in tokens)
     )
 
@@ -99,8 +123,17 @@ class Parts:
         """A part; a short one in a comparison or a question about meanings is a term, whose meaning (not an
         entry of the kind named before it) answers it: "the principle on money, and what 'decommissioning'
         means"."""
+        if len(words) > 1 and words[-1] in W.named_ones:  # "give me the leadership principle": what names it
+            start = max((i for i, w in enumerate(words[:-1]) if w in W.articles), default=0)
+            words = words[start:]
         term = comparing and len([s for s in content_stems(words) if s not in NUMBER_STEMS]) <= 2
         return Part(tuple(words), own, None if own or (term and meaning) else inherited, term)
+
+    @staticmethod
+    def _whole(words: list[str]) -> Part:
+        """A numbered or bulleted question as one part, preferring the kind it names."""
+        kind = next((W.part_kinds[w] for w in words if w in W.part_kinds), None)
+        return Part(tuple(words), kind)
 
     def _said_together(self, tokens: Sequence[str], i: int, strong: bool) -> bool:
         """Whether "and" at `i` is inside the content's own words: "children and young people", "open and
@@ -117,14 +150,32 @@ class Parts:
         """The entries of a question about several (`tokens`: the whole question's), in the order asked, when
         two or more parts each find one clearly and (unless the best entry for the whole question is about
         little of it) one of them is that best entry; otherwise []."""
+        text = strip_chat_markup(query)
+        if enumerated(text):
+            found = self._found(text, listed=True)
+            # " + " also joins two things asked of one entry ("publication date + legal power"): parts of one kind
+            # only ("efficiency one + evaluation one"), else the message is read as if it had no marks
+            if not (only_joined(text) and len({e.kind for e in found}) > 1):
+                return self._checked(found, best, weighed)
         if not may_ask_about_several(tokens):
             return []  # most questions: no sentence to read again
+        return self._checked(self._found(text, listed=False), best, weighed)
+
+    def _found(self, text: str, *, listed: bool) -> list[Entry]:
+        """The entries the parts of `text` find clearly, in order, each once; `listed`: cut at its marks too, each
+        piece a part if it has no cue of its own."""
         found: list[Entry] = []
-        for sentence in _SENTENCES.split(strip_chat_markup(query)):
-            for part in self.split(self.measures.index.plain_tokens(sentence)):
-                entry = self._entry(part)
-                if entry is not None and entry not in found:
-                    found.append(entry)
+        for piece in _MARKS.split(text) if listed else (text,):
+            for sentence in _SENTENCES.split(piece):
+                words = self.measures.index.plain_tokens(sentence)
+                parts = self.split(words) or ([self._whole(words)] if listed and words else [])
+                for part in parts:
+                    entry = self._entry(part)
+                    if entry is not None and entry not in found:
+                        found.append(entry)
+        return found
+
+    def _checked(self, found: list[Entry], best: Entry, weighed: Weighed) -> list[Entry]:
         if not 2 <= len(found) <= LIMITS.max_parts:
             return []
         if best not in found and self.measures.explained(weighed, best) >= LIMITS.whole_explained:

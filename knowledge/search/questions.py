@@ -254,3 +254,22 @@ def answer_kinds_held(said: Sequence[str], raw: str) -> frozenset[str]:
 
 
 _FIGURES = frozenset(w for w in number_words() if not ORDINAL.match(w)) - {"one"}
+
+
+_QUOTED = re.compile(r"[\"\u201c\u2018']([^\"\u201d\u2019']{3,40})[\"\u201d\u2019']")
+_ASKS_WHAT_IT_IS = tuple(tuple(phrase.split()) for phrase in W.what_it_is)
+
+
+def quoted_term_asked(text: str, tokens: Sequence[str]) -> str | None:
+    """The quoted word in "officers keep saying 'commissioning'. In plain English, what is it?": a message that
+    quotes one word and asks what it is or means (language.yaml's `what_it_is`)."""
+    asks = any(
+        tuple(tokens[i : i + len(phrase)]) == phrase
+        for phrase in _ASKS_WHAT_IT_IS
+        for i in range(len(tokens))
+    )
+    if not asks:
+        return None
+    quoted = [words(fold(q)) for q in _QUOTED.findall(text)]
+    terms = [q[0] for q in quoted if len(q) == 1 and is_content(q[0])]
+    return terms[0] if len(terms) == 1 else None
