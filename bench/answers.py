@@ -270,9 +270,8 @@ def main() -> int:
     timings: list[float] = []
     wrong_by_set: dict[str, list[str]] = {}
     dropped_by_set: dict[str, int] = {}
-    untrained: dict[
-        str, QuestionSet
-    ] = {}  # sets no model learned from, copies of training questions left out
+    # sets no model learned from, copies of training questions left out
+    untrained: dict[str, QuestionSet] = {}
     for name, questions in sets.items():
         if name not in by_set:  # a set never trained on: copies of training questions say nothing of it
             questions, dropped_by_set[name] = fresh(kb, questions, trained_on)
@@ -305,6 +304,7 @@ def main() -> int:
     # framework questions no model learned from (`untrained`), asked of the shipped content with a team's folder
     # added: what a team's entries change of the framework's own answers (a decline there may be a question the
     # team's content does answer: "what social value weighting should we use" with Northshire's principle 11)
+    alone = _pooled([evaluate(kb, questions, 1) for questions in untrained.values()]) if untrained else ""
     for name, local_set in LOCAL_SETS.items():
         if args.dev and name in LOCAL_SEALED:
             continue
@@ -330,10 +330,9 @@ def main() -> int:
                 f"{blind.declined:.1%}, wrong {blind.confident_wrong / blind.questions:.1%}"
             )
         if untrained:
-            alone = [evaluate(kb, questions, 1) for questions in untrained.values()]
             beside = [evaluate(local_kb, questions, 1) for questions in untrained.values()]
             print(
-                f"  framework questions never trained on ({', '.join(untrained)}), {_pooled(alone)} on the "
+                f"  framework questions never trained on ({', '.join(untrained)}), {alone} on the "
                 f"shipped content; {_pooled(beside)} with {name}'s folder added"
             )
         wrong_by_set[f"local {name}"] = local.wrong

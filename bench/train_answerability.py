@@ -113,8 +113,9 @@ def rows(kb: KnowledgeBase, questions: QuestionSet) -> list[Row]:
 def training_rows(kb: KnowledgeBase) -> dict[str, list[Row]]:
     """Every training set's questions as the app reads them: the framework's sets on the shipped content `kb`,
     and each local set on the shipped content with its own folder added ("local northshire")."""
-    by_set = {name: rows(kb, load(name)) for name in TRAINING}
-    declines = [q for name in TRAINING for q in load(name).decline]
+    sets = {name: load(name) for name in TRAINING}
+    by_set = {name: rows(kb, questions) for name, questions in sets.items()}
+    declines = [q for questions in sets.values() for q in questions.decline]
     for name in LOCAL_TRAINING:
         local_kb = with_local_content(name, judge=RULES)
         by_set[f"local {name}"] = rows(local_kb, load_local(name))

@@ -84,7 +84,8 @@ class Searcher:
         """The entry that answers `query`, or a decline. A free question (no `kinds`) is judged by the learned
         model (knowledge/answerability.py); a search within one kind, as a command's topic words are, by the
         hand rules, since the command already says what it is about."""
-        tokens = self.tokens(query)
+        text = strip_chat_markup(query)  # read once: the search, the names and the parts all use it
+        tokens = self._index.plain_tokens(text)
         references = [r for r in self._references.all(tokens) if kinds is None or r.kind in kinds]
         named = [r.entry for r in references if r.entry is not None]
         missing = tuple(r for r in references if r.entry is None)
@@ -102,16 +103,15 @@ class Searcher:
         content = [s for s in stems if s not in NUMBER_STEMS]
         if not content:
             return Answer(empty=True)
-        case = self._measures.measure(query, tokens, stems, content, kinds)
+        case = self._measures.measure(text, tokens, stems, content, kinds)
         if case is None:
             return Answer(declined=True, terms=tuple(content))
         judge = self._judge_for(kinds)
-        # of near ties, the entry about most of the question first
-        hits = self._measures.most_about(case.weighed, case.hits)
+        hits = case.shown
         verdict = judge.verdict(case.signals)
-        if not verdict.answers and kinds is None and enumerated(strip_chat_markup(query)):
+        if not verdict.answers and kinds is None and enumerated(text):
             # "Q1: ... Q2: ...", "(a) ... (b) ...", "x one + y one": asked one by one, so judged part by part
-            several = self._parts.entries(query, tokens, hits[0].entry, case.weighed)
+            several = self._parts.entries(text, tokens, hits[0].entry, case.weighed)
             if several:
                 return Answer(
                     best=several[0], also=tuple(several[1:]), score=hits[0].score, terms=tuple(content)
@@ -121,7 +121,7 @@ class Searcher:
             return Answer(declined=True, score=case.hits[0].score, terms=tuple(content), nearest=near)
         best = hits[0]
         # "difference between the principle on providers and the one on transparency": each part's entry
-        several = self._parts.entries(query, tokens, best.entry, case.weighed) if kinds is None else []
+        several = self._parts.entries(text, tokens, best.entry, case.weighed) if kinds is None else []
         if several:
             return Answer(best=several[0], also=tuple(several[1:]), score=best.score, terms=tuple(content))
         close = tuple(
@@ -139,15 +139,16 @@ class Searcher:
     def signals(self, query: str) -> tuple[Signals, Entry] | None:
         """What the judge of a free question sees, and the entry that would be shown if it answers; None for
         an exact reference or a question with no content words (neither is judged). For training and study."""
-        tokens = self.tokens(query)
+        text = strip_chat_markup(query)
+        tokens = self._index.plain_tokens(text)
         if self._references.first(tokens) is not None:
             return None
         stems = content_stems(tokens)
         content = [s for s in stems if s not in NUMBER_STEMS]
-        case = self._measures.measure(query, tokens, stems, content, None) if content else None
+        case = self._measures.measure(text, tokens, stems, content, None) if content else None
         if case is None:
             return None
-        return case.signals, self._measures.most_about(case.weighed, case.hits)[0].entry
+        return case.signals, case.shown[0].entry
 
 
 class _Rules:

@@ -19,7 +19,8 @@ from knowledge.text import STOP_WORDS, english_frequency, fold, stem, strip_chat
 
 W = LANGUAGE.words
 WEIGHTS = LANGUAGE.weights
-_RUN_TOGETHER = re.compile(r"^(s|sect|sec|reg|para)(\d+[a-z]?)$")
+# "s75", "reg5": one of language.yaml's section_names run together with its number
+_RUN_TOGETHER = re.compile(rf"^({'|'.join(sorted(W.section_names, key=len, reverse=True))})(\d+[a-z]?)$")
 _PARENTHESIS = re.compile(r"\([^)]*\)")
 
 

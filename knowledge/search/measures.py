@@ -34,7 +34,7 @@ from knowledge.search.questions import (
     whole_list_asked,
 )
 from knowledge.search.references import References
-from knowledge.text import fold, stem, strip_chat_markup, words
+from knowledge.text import fold, stem, words
 
 W = LANGUAGE.words
 WEIGHTS = LANGUAGE.weights
@@ -45,6 +45,7 @@ Weighed = list[tuple[str, float, bool]]  # each content word once: (stem, weight
 @dataclass(frozen=True)
 class Case:
     hits: list[Hit]
+    shown: list[Hit]  # the same, of near ties the entry about most of the question first: the card's order
     weighed: Weighed
     signals: Signals
 
@@ -55,10 +56,16 @@ class Measures:
         self.references = references
 
     def rank(
-        self, tokens: Sequence[str], kinds: Sequence[str] | None, *, wants_definition: bool = False
+        self,
+        tokens: Sequence[str],
+        kinds: Sequence[str] | None,
+        *,
+        wants_definition: bool = False,
+        wants_kind: str | None = None,
     ) -> list[Hit]:
         """The entries, best first, for the question's words, knowing whether it asks for a list or a meaning
-        (or, `wants_definition`, is known to ask what a term means)."""
+        (or, `wants_definition`, is known to ask what a term means) and what kind of answer (`wants_kind`, as
+        answer_kind_asked reads it; read here when not given)."""
         stems = content_stems(tokens)
         specific = [s for s in stems if s not in self.index.generic]
         # "which services have...", "what services have...": a question about several asks for the list
@@ -82,7 +89,7 @@ class Measures:
             or bool(W.definition_words.intersection(tokens))
             or asks_what_is(tokens, stems),
             # "when does the taxi contract end": an entry with a time in it
-            wants_kind=answer_kind_asked(tokens),
+            wants_kind=wants_kind if wants_kind is not None else answer_kind_asked(tokens),
         )
 
     # -- how much of the question is recognised ---------------------------------------------------
@@ -205,12 +212,12 @@ class Measures:
             for before, word in itertools.pairwise(tokens)
         )
 
-    def unknown_names(self, query: str) -> list[str]:
-        """Names of two or more words in the question that no entry mentions ("the Better Care Fund",
-        "Working Together"), leaving out people's ("Cllr Jones")."""
+    def unknown_names(self, text: str) -> list[str]:
+        """Names of two or more words in the question (`text`, its chat markup read) that no entry mentions ("the
+        Better Care Fund", "Working Together"), leaving out people's ("Cllr Jones")."""
         return [
             name
-            for name in names(strip_chat_markup(query))
+            for name in names(text)
             if len(name.split()) > 1
             and not is_a_persons(name)
             and f" {' '.join(words(fold(name)))} " not in self.index.phrases
@@ -220,25 +227,24 @@ class Measures:
 
     def measure(
         self,
-        query: str,
+        text: str,
         tokens: Sequence[str],
         stems: Sequence[str],
         content: Sequence[str],
         kinds: Sequence[str] | None,
     ) -> Case | None:
-        """Rank the entries and measure the question against the best: everything the judge weighs."""
+        """Rank the entries and measure the question (`text`, its chat markup read; `tokens`, its words) against
+        the best: everything the judge weighs."""
         index = self.index
         # what the question is about that no entry is: a name none mentions, a word of everyday office life
         name_words = frozenset(
-            stem(w)
-            for name in self.unknown_names(query)
-            for w in words(fold(name))
-            if w not in W.name_joiners
+            stem(w) for name in self.unknown_names(text) for w in words(fold(name)) if w not in W.name_joiners
         )
         outside = index.outside.intersection(stems)
         acts = self.unknown_acts(tokens)
         unknown = name_words | outside | acts
-        hits = self.rank(tokens, kinds)
+        wanted = answer_kind_asked(tokens)
+        hits = self.rank(tokens, kinds, wants_kind=wanted)
         weighed = list(self.weighed(tokens, frozenset(), frozenset()))  # once, for every entry compared
         asked = self.references.asked_kind(tokens) if kinds is None else None
         if asked is not None:  # "which principle mentions decommissioning": only a principle answers
@@ -248,7 +254,7 @@ class Measures:
                 ends_asking_what_is(tokens)
                 or asks_what_a_term_covers(tokens)
                 or asks_what_term_means(tokens)
-                or quoted_term_asked(strip_chat_markup(query), tokens)
+                or quoted_term_asked(text, tokens)
             )
             if kinds is None
             else None
@@ -297,10 +303,10 @@ class Measures:
         coverage_in_scope = self.coverage(tokens, leave_out=index.scope - unknown, names=unknown)
         enough = self.enough_recognised(tokens, coverage, coverage_in_scope)
         explained = self.explained(weighed, top)
-        wanted = answer_kind_asked(tokens)
-        shown = self.most_about(weighed, hits)[0].entry  # the entry a card would show
+        shown = self.most_about(weighed, hits)
         return Case(
             hits,
+            shown,
             weighed,
             Signals(
                 score=hits[0].score,
@@ -334,7 +340,7 @@ class Measures:
                     or (enough and explained >= LIMITS.min_explained)
                 ),
                 answer_kind_asked=wanted is not None,
-                answer_kind_held=wanted is not None and wanted in index.by_id[shown.id].holds,
+                answer_kind_held=wanted is not None and wanted in index.by_id[shown[0].entry.id].holds,
                 words=index.wording(tokens),
                 names_a_known_act=self.quotes_the_act_named(tokens, top),
             ),

@@ -14,7 +14,6 @@ from knowledge.model import Entry
 from knowledge.search.language import LANGUAGE
 from knowledge.search.measures import Measures, Weighed
 from knowledge.search.questions import NUMBER_STEMS, content_stems
-from knowledge.text import strip_chat_markup
 
 W = LANGUAGE.words
 LIMITS = LANGUAGE.thresholds
@@ -33,14 +32,11 @@ _MARKS = re.compile(
 def enumerated(text: str) -> bool:
     """Whether a message (its chat markup read) numbers, letters or bullets two or more questions, or joins two
     with " + "."""
-    marks = _MARKS.findall(text)
+    return _enumerated(_MARKS.findall(text))
+
+
+def _enumerated(marks: Sequence[str]) -> bool:
     return len(marks) >= 2 or any(m.strip() == "+" for m in marks)
-
-
-def only_joined(text: str) -> bool:
-    """Whether the only marks are " + ", which also joins two things asked of one entry ("publication date +
-    legal power"): then the parts must find entries of one kind ("efficiency one + evaluation one")."""
-    return all(m.strip() == "+" for m in _MARKS.findall(text))
 
 
 @dataclass(frozen=True)
@@ -146,16 +142,17 @@ class Parts:
             return f" {tokens[i - 1]} and {tokens[i + 1]} " in phrases
         return i + 2 < len(tokens) and f" {tokens[i - 1]} and {tokens[i + 1]} {tokens[i + 2]} " in phrases
 
-    def entries(self, query: str, tokens: Sequence[str], best: Entry, weighed: Weighed) -> list[Entry]:
-        """The entries of a question about several (`tokens`: the whole question's), in the order asked, when
-        two or more parts each find one clearly and (unless the best entry for the whole question is about
-        little of it) one of them is that best entry; otherwise []."""
-        text = strip_chat_markup(query)
-        if enumerated(text):
+    def entries(self, text: str, tokens: Sequence[str], best: Entry, weighed: Weighed) -> list[Entry]:
+        """The entries of a question about several (`text`: the whole question, its chat markup read; `tokens`:
+        its words), in the order asked, when two or more parts each find one clearly and (unless the best entry
+        for the whole question is about little of it) one of them is that best entry; otherwise []."""
+        marks = _MARKS.findall(text)
+        if _enumerated(marks):
             found = self._found(text, listed=True)
-            # " + " also joins two things asked of one entry ("publication date + legal power"): parts of one kind
-            # only ("efficiency one + evaluation one"), else the message is read as if it had no marks
-            if not (only_joined(text) and len({e.kind for e in found}) > 1):
+            # " + " also joins two things asked of one entry ("publication date + legal power"): when it is the only
+            # mark, parts of one kind only ("efficiency one + evaluation one"), else read as if it had no marks
+            only_joined = all(m.strip() == "+" for m in marks)
+            if not (only_joined and len({e.kind for e in found}) > 1):
                 return self._checked(found, best, weighed)
         if not may_ask_about_several(tokens):
             return []  # most questions: no sentence to read again
