@@ -21,6 +21,11 @@ from knowledge.loader import DEFAULT_DIR, load_knowledge
 ROOT = Path(__file__).resolve().parent.parent
 
 SETS = {
+    # written 2026-12-05 (fourth session) by three more helpers, each briefed unlike any writer before (see each
+    # file's header): sealed, for one run at the end of the session
+    "18th-p": "bench/eighteenth_p_questions.yaml",
+    "18th-q": "bench/eighteenth_q_questions.yaml",
+    "18th-r": "bench/eighteenth_r_questions.yaml",
     # written 2026-12-05 (third session, after the 16th sets' run) by three more helpers, each briefed unlike any
     # writer before (see each file's header); sealed until their one run on e95aa93 (figures and misses in the
     # third session's closing note), read since, not trained on
@@ -67,7 +72,7 @@ SETS = {
     "development": "bench/eval_questions.yaml",  # the first set: the ranking was tuned on it
     "second": "bench/holdout_questions.yaml",  # held out at first, then also looked at while tuning
 }
-SEALED: frozenset[str] = frozenset()
+SEALED: frozenset[str] = frozenset({"18th-p", "18th-q", "18th-r"})
 # not trained on, but no longer blind: their questions and misses have been read
 UNTRAINED = SEALED | {"twelfth", "17th-m", "17th-n", "17th-o"}
 
@@ -97,10 +102,13 @@ LOCAL_SETS = {
     # written 2026-12-05 (third session, after the 16th sets' run) by a fourth helper as Southshire's (council and
     # NHS); sealed until its one run on e95aa93, read since, not trained on
     "southshire": LocalSet("bench/local_southshire", "bench/southshire_questions.yaml"),
+    # written 2026-12-05 (fourth session) by a fifth helper as Lakeshire's (a borough council and its ICB): sealed,
+    # for one run at the end of the session
+    "lakeshire": LocalSet("bench/local_lakeshire", "bench/lakeshire_questions.yaml"),
 }
 # local sets the judge learns from (train_answerability.py can take them)
 LOCAL_TRAINING: tuple[str, ...] = ("northshire", "westshire", "eastshire")
-LOCAL_SEALED: frozenset[str] = frozenset()
+LOCAL_SEALED: frozenset[str] = frozenset({"lakeshire"})
 TRAINING = tuple(name for name in SETS if name not in UNTRAINED)
 
 
