@@ -23,7 +23,8 @@ THANKS = frozenset(
 GREETING_REPLY = "Hello! Ask me about the commissioning principles, the NOS or the national minimum standards, or type `/commissioning help` to see everything I can do."
 THANKS_REPLY = "You're welcome."
 
-OUT_OF_SCOPE = "I can only answer from the East Midlands commissioning framework, and “{question}” is outside what it covers."
+OUT_OF_SCOPE = "I can only answer from {scope}, and “{question}” is outside what it covers."
+FRAMEWORK = "the East Midlands commissioning framework"
 WHAT_I_KNOW = (
     "I can answer questions about the *ten commissioning principles* (`/principle`), the *National Occupational "
     "Standards* for commissioning (`/nos`), the *national minimum standards* and the services they cover "
@@ -100,7 +101,18 @@ def render_answer(kb: KnowledgeBase, question: str, answer: Answer, *, private: 
     # as the person would read it in Slack: "@Commissioning Guide what's the weather" shows its words, not the
     # raw <@U…> markup; escaped all the same
     shown = escape(truncate(as_read(question), 200))
-    return decline_card(OUT_OF_SCOPE.format(question=shown), WHAT_I_KNOW, answer.nearest)
+    return decline_card(OUT_OF_SCOPE.format(scope=scope(kb), question=shown), WHAT_I_KNOW, answer.nearest)
+
+
+def scope(kb: KnowledgeBase) -> str:
+    """What the app answers from: the framework, and each team's own content added in KNOWLEDGE_DIR ("the East
+    Midlands commissioning framework and Eastshire County Council's own content"), never claiming a local entry
+    for the East Midlands pages."""
+    teams = [escape(name) for name in kb.frameworks if "East Midlands" not in name]
+    if not teams:
+        return FRAMEWORK
+    owned = " and ".join([", ".join(teams[:-1]), teams[-1]] if len(teams) > 1 else teams)
+    return f"{FRAMEWORK} and {owned}’s own content"
 
 
 def _no_such(kb: KnowledgeBase, reference: Reference) -> str:

@@ -72,6 +72,16 @@ class KnowledgeBase:
         return tuple(sorted(found, key=lambda e: e.background))
 
     @cached_property
+    def frameworks(self) -> tuple[str, ...]:
+        """Whose content this is: the `framework` of each source quoted (background aside), most entries first;
+        a team's own folder in KNOWLEDGE_DIR adds its own."""
+        counts: dict[str, int] = {}
+        for entry in self.entries:
+            if not entry.background:
+                counts[entry.source.framework] = counts.get(entry.source.framework, 0) + 1
+        return tuple(sorted(counts, key=lambda name: -counts[name]))
+
+    @cached_property
     def topics(self) -> tuple[str, ...]:
         return tuple(sorted({t for e in self.facts for t in e.topics}))
 

@@ -239,3 +239,13 @@ async def test_numbered_questions_are_each_answered_with_their_own_source(local_
     assert "every quarter, in March, June, September and" in posted.text
     assert "5 - Commissioning Principles" in posted.text and "Northshire County Council" in posted.text
     assert posted.text.index("Provide preventative services") < posted.text.index("every quarter")
+
+
+async def test_a_decline_says_the_team_content_is_searched_too(local_app: RunningApp) -> None:
+    """With a team's folder added, the decline card does not claim the app answers only from the framework."""
+    await local_app.event(mention("what's the wifi password for the council chamber?"))
+    [posted] = await local_app.fake.wait_for(lambda c: c.method == "chat.postMessage")
+    assert (
+        "I can only answer from the East Midlands commissioning framework and Northshire County Council’s own "
+        "content, and “what's the wifi password for the council chamber?” is outside what it covers"
+    ) in posted.text
